@@ -1,0 +1,1 @@
+"""Argus's own plugins. They are registered through entry points like anybody's."""
