@@ -26,7 +26,8 @@ def argus_host_started(host: HostInfo) -> None:
 def argus_host_stopping(host: HostInfo) -> None:
     """The host is shutting down; release what :func:`argus_host_started` acquired.
 
-    Called once per orderly stop, in the main thread, before plugins are unloaded.
+    Called by the node, master or demo once per orderly stop, in the main thread,
+    before plugins are unloaded.
 
     :param host: as given to :func:`argus_host_started`.
     """
