@@ -16,7 +16,11 @@ def run_list(*args: str, extra_path: str = "") -> subprocess.CompletedProcess[st
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [extra_path, env.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", "argus", "plugins", "list", *args],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -27,7 +31,12 @@ def test_json_lists_builtins_as_loaded() -> None:
     assert plugins["eventlog"]["status"] == "loaded"
     assert plugins["eventlog"]["distribution"] == "argus"
     assert set(plugins["eventlog"]) >= {
-        "name", "version", "kinds", "distribution", "status", "reason",
+        "name",
+        "version",
+        "kinds",
+        "distribution",
+        "status",
+        "reason",
     }
 
 

@@ -47,7 +47,9 @@ def test_good_plugin_is_loaded_with_its_metadata(dists: DistFactory) -> None:
 def test_builtin_goes_through_the_same_loader() -> None:
     record = loaded_kernel().plugin("eventlog")
     assert (record.status, record.distribution, record.kinds) == (
-        PluginStatus.LOADED, "argus", ["system"],
+        PluginStatus.LOADED,
+        "argus",
+        ["system"],
     )
 
 
@@ -87,8 +89,9 @@ def test_misspelled_hookimpl_is_quarantined_with_a_hint(dists: DistFactory) -> N
 def test_hookimpl_with_wrong_arguments_is_quarantined(dists: DistFactory) -> None:
     module = DistFactory.unique("args")
     source = "from argus_sdk import hookimpl\n\n@hookimpl\ndef argus_event(evnt):\n    pass\n"
-    dists.make("argus-observer", entry_points={"argus.system": {"args": module}},
-               modules={module: source})
+    dists.make(
+        "argus-observer", entry_points={"argus.system": {"args": module}}, modules={module: source}
+    )
     record = loaded_kernel().plugin("args")
     assert record.status is PluginStatus.QUARANTINED
     assert record.reason == "hooks do not match the Argus specifications"
@@ -200,8 +203,9 @@ def test_raising_hookimpl_does_not_stop_the_others(dists: DistFactory) -> None:
     good(dists, "alpha")
     good(dists, "beta")
     module = DistFactory.unique("bad")
-    dists.make("argus-driver-bad", entry_points={CAMERA: {"bad": module}},
-               modules={module: RAISING})
+    dists.make(
+        "argus-driver-bad", entry_points={CAMERA: {"bad": module}}, modules={module: RAISING}
+    )
     kernel = loaded_kernel(max_failures=2)
     values = sorted(r.value for r in kernel.collect("argus_camera_drivers"))
     assert values == ["alpha-driver", "beta-driver"]

@@ -16,7 +16,11 @@ log = logging.getLogger("argus.events")
 def argus_host_started(host: HostInfo) -> None:
     log.info(
         "%s %s started: argus %s, platform API %s, data in %s",
-        host.role, host.node_id, host.platform_version, host.api_version, host.data_dir,
+        host.role,
+        host.node_id,
+        host.platform_version,
+        host.api_version,
+        host.data_dir,
     )
 
 
@@ -25,7 +29,11 @@ def argus_event(event: Event) -> None:
     data = " ".join(f"{k}={v}" for k, v in event.data.items())
     log.info(
         "%s %s %s:%s %s%s",
-        event.topic, event.phase.value, event.source.kind, event.source.id, data,
+        event.topic,
+        event.phase.value,
+        event.source.kind,
+        event.source.id,
+        data,
         " (state sync)" if event.state_sync else "",
     )
 

@@ -7,17 +7,22 @@ import logging
 import typer
 
 from argus import __version__
-from argus.cli import plugins
+from argus.cli import demo, plugins
 
 app = typer.Typer(
-    name="argus", help="Argus VMS: nodes, master, plugins.", no_args_is_help=True,
+    name="argus",
+    help="Argus VMS: nodes, master, plugins.",
+    no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 app.add_typer(plugins.app, name="plugins")
+app.command()(demo.demo)
 
 
 @app.callback()
-def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at debug level.")) -> None:
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at debug level."),
+) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

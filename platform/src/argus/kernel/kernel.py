@@ -70,7 +70,7 @@ class Kernel:
     # -- loading -----------------------------------------------------------
 
     def load(self) -> None:
-        """Discover and load every plugin of every Argus group. Never raises for a plugin's fault."""
+        """Discover and load every plugin of every Argus group; a plugin's fault never raises."""
         plan = self._judge(find_candidates(self._groups))
         loaded = self._import(plan)
         for name, plugin in loaded.items():
@@ -211,7 +211,8 @@ class Kernel:
         if failures >= self._max_failures:
             with self._lock:
                 self._quarantine(
-                    record, f"{hook} failed {failures} times in a row: {_brief(error)}",
+                    record,
+                    f"{hook} failed {failures} times in a row: {_brief(error)}",
                     record.detail,
                 )
 

@@ -8,7 +8,6 @@ find an installed plugin.
 
 from __future__ import annotations
 
-import sys
 import textwrap
 import uuid
 from collections.abc import Mapping

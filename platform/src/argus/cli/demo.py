@@ -1,0 +1,122 @@
+"""``argus demo``: the embedded system a newcomer starts first."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+
+from argus.demo import DEMO_DEVICES
+from argus.kernel import Kernel, PluginStatus
+from argus.node.recorder import StreamWorker
+from argus.node.runtime import Node
+from argus_sdk import ArgusError, Event
+
+console = Console()
+
+WHAT_RUNS = """[bold]Argus demo[/] — what runs today:
+• the plugin kernel, loading every installed plugin (`argus plugins list`);
+• a node with 8 simulated cameras (sim driver: 4 cameras, 2 with PTZ, 1 with audio,
+  and a 4-channel encoder), one recorder worker per stream, and the node's event bus.
+Not built yet: the master, the node's HTTP API and the Spotter web client.
+{storage}"""
+
+
+def demo(
+    seconds: float = typer.Option(0, help="Stop after this many seconds (0: until Ctrl-C)."),
+    data: Path = typer.Option(Path("demo-data"), help="Where the demo keeps its files."),
+) -> None:
+    """Run a master-less node with simulated cameras and show what it records."""
+    kernel = Kernel()
+    kernel.load()
+    _report_plugins(kernel)
+    node = Node(kernel, node_id="demo", data_dir=data.resolve(), role="demo")
+    console.print(Panel(WHAT_RUNS.format(storage=_storage_note(node))))
+    try:
+        for device in DEMO_DEVICES:
+            node.add_device(device)
+    except ArgusError as exc:
+        console.print(f"[bold red]cannot start the demo:[/] {exc}")
+        raise typer.Exit(2) from exc
+    node.events.subscribe(_print_event)
+    node.start()
+    try:
+        _watch(node, seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("stopping …")
+        node.stop()
+    _summary(node)
+
+
+def _storage_note(node: Node) -> str:
+    if node.storage is None:
+        return (
+            "No storage backend is installed yet: packets are received and counted, not "
+            "written to disk (the segments backend comes with the recording node)."
+        )
+    return f"Recording to {node.host.data_dir}."
+
+
+def _report_plugins(kernel: Kernel) -> None:
+    for record in kernel.plugins():
+        if record.status is PluginStatus.QUARANTINED:
+            console.print(f"[red]plugin {record.name} quarantined:[/] {record.reason}")
+    loaded = [r.name for r in kernel.plugins() if r.status is PluginStatus.LOADED]
+    console.print(f"plugins loaded: {', '.join(loaded)}")
+
+
+def _print_event(event: Event) -> None:
+    data = " ".join(f"{k}={v}" for k, v in event.data.items())
+    console.print(f"[cyan]event[/] {event.topic} {event.phase.value} {event.source.id} {data}")
+
+
+def _watch(node: Node, seconds: float) -> None:
+    started = time.monotonic()
+    previous = {id(w): (w.stats.packets, w.stats.bytes) for w in node.workers}
+    with Live(_table(node, previous, 1.0), console=console, refresh_per_second=1) as live:
+        last = time.monotonic()
+        while seconds <= 0 or time.monotonic() - started < seconds:
+            time.sleep(
+                min(2.0, max(0.1, seconds - (time.monotonic() - started))) if seconds > 0 else 2.0
+            )
+            now = time.monotonic()
+            live.update(_table(node, previous, now - last))
+            previous = {id(w): (w.stats.packets, w.stats.bytes) for w in node.workers}
+            last = now
+
+
+def _table(node: Node, previous: dict[int, tuple[int, int]], elapsed: float) -> Table:
+    table = Table(title="Recorder workers")
+    for column in ("camera", "stream", "state", "packets/s", "kbit/s", "packets", "last error"):
+        table.add_column(column)
+    for worker in node.workers:
+        table.add_row(*_row(worker, previous.get(id(worker), (0, 0)), elapsed))
+    return table
+
+
+def _row(worker: StreamWorker, before: tuple[int, int], elapsed: float) -> list[str]:
+    s = worker.stats
+    rate = (s.packets - before[0]) / elapsed if elapsed > 0 else 0.0
+    kbits = (s.bytes - before[1]) * 8 / 1000 / elapsed if elapsed > 0 else 0.0
+    return [
+        worker.camera,
+        worker.stream,
+        s.state.value,
+        f"{rate:.1f}",
+        f"{kbits:.0f}",
+        str(s.packets),
+        s.last_error,
+    ]
+
+
+def _summary(node: Node) -> None:
+    total = sum(w.stats.packets for w in node.workers)
+    recording = sum(w.stats.keyframes > 0 for w in node.workers)
+    console.print(f"{recording}/{len(node.workers)} streams delivered video; {total} packets.")

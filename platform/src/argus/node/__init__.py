@@ -1,0 +1,1 @@
+"""The recording node: drivers to storage, events, and (later) its HTTP API."""

@@ -1,0 +1,185 @@
+"""Recorder workers: one thread per camera stream, wiring driver packets to a storage writer.
+
+Video is never decoded here. The worker starts writing at a video keyframe,
+reconnects with backoff when the device drops or stalls, and reports offline /
+online as one ``argus.camera.offline`` event (start … end).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from argus.node.backoff import Backoff
+from argus_sdk import (
+    AuthenticationFailed,
+    Clock,
+    DeviceUnavailable,
+    Event,
+    EventPhase,
+    EventSource,
+    PacketSource,
+    StorageWriter,
+    StreamDescription,
+    StreamPacket,
+    SystemClock,
+)
+
+log = logging.getLogger("argus.node.recorder")
+
+OpenSource = Callable[[], PacketSource]
+OpenWriter = Callable[[StreamDescription], StorageWriter]
+Publish = Callable[[Event], None]
+
+_NAP = 0.2  # longest uninterruptible wait while backing off
+
+
+class StreamState(enum.StrEnum):
+    STARTING = "starting"
+    RECORDING = "recording"
+    RECONNECTING = "reconnecting"
+    NEEDS_CREDENTIALS = "needs-credentials"
+    STOPPED = "stopped"
+
+
+@dataclass
+class StreamStats:
+    """Counters read by status pages; written only by the worker thread."""
+
+    state: StreamState = StreamState.STARTING
+    packets: int = 0
+    bytes: int = 0
+    keyframes: int = 0
+    last_packet_wall: float | None = None
+    connects: int = 0
+    last_error: str = ""
+
+
+class StreamWorker:
+    """Records one stream of one camera until :meth:`stop`.
+
+    :param stall_timeout: seconds without any packet after which the connection
+        is considered dead and reopened.
+    """
+
+    def __init__(
+        self,
+        camera: str,
+        stream: str,
+        open_source: OpenSource,
+        open_writer: OpenWriter,
+        publish: Publish,
+        *,
+        clock: Clock | None = None,
+        stall_timeout: float = 10.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.camera, self.stream = camera, stream
+        self.stats = StreamStats()
+        self._open_source, self._open_writer, self._publish = open_source, open_writer, publish
+        self._clock = clock or SystemClock()
+        self._stall_timeout = stall_timeout
+        self._backoff = backoff or Backoff()
+        self._stopping = threading.Event()
+        self._offline_event: Event | None = None
+        self._thread = threading.Thread(target=self.run, name=f"rec-{camera}-{stream}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        """The worker loop; runs on the worker's own thread (or the caller's, in tests)."""
+        while not self._stopping.is_set():
+            try:
+                self._session()
+            except AuthenticationFailed as exc:
+                self._went_offline(StreamState.NEEDS_CREDENTIALS, exc)
+                log.error("%s/%s: %s; waiting for new credentials", self.camera, self.stream, exc)
+                self._pause(self._backoff.cap)
+            except DeviceUnavailable as exc:
+                self._went_offline(StreamState.RECONNECTING, exc)
+                self._pause(self._backoff.next_delay(exc.retry_after))
+        self.stats.state = StreamState.STOPPED
+
+    def _session(self) -> None:
+        source = self._open_source()
+        try:
+            writer = self._open_writer(source.description)
+            try:
+                self._pump(source, writer)
+            finally:
+                writer.close()
+        finally:
+            source.close()
+
+    def _pump(self, source: PacketSource, writer: StorageWriter) -> None:
+        video = source.description.video
+        video_track = video.index if video is not None else None
+        waiting_for_key = video_track is not None
+        last = self._clock.monotonic()
+        while not self._stopping.is_set():
+            packet = source.read(timeout=min(1.0, self._stall_timeout))
+            now = self._clock.monotonic()
+            if packet is None:
+                if now - last > self._stall_timeout:
+                    raise DeviceUnavailable(f"no packet for {self._stall_timeout:g} s")
+                continue
+            last = now
+            if waiting_for_key:
+                if packet.track != video_track or not packet.keyframe:
+                    continue
+                waiting_for_key = False
+                self._came_online()
+            writer.write(packet)
+            self._count(packet, video_track)
+
+    def _count(self, packet: StreamPacket, video_track: int | None) -> None:
+        stats = self.stats
+        stats.packets += 1
+        stats.bytes += len(packet.data)
+        stats.last_packet_wall = packet.wall_time
+        if packet.keyframe and packet.track == video_track:
+            stats.keyframes += 1
+
+    def _came_online(self) -> None:
+        self.stats.state = StreamState.RECORDING
+        self.stats.connects += 1
+        self._backoff.reset()
+        if self._offline_event is not None:
+            self._publish(self._offline(EventPhase.END, {}, self._offline_event.id))
+            self._offline_event = None
+
+    def _went_offline(self, state: StreamState, exc: Exception) -> None:
+        self.stats.state = state
+        self.stats.last_error = str(exc)
+        log.warning("%s/%s offline: %s", self.camera, self.stream, exc)
+        if self._offline_event is None:
+            self._offline_event = self._offline(EventPhase.START, {"reason": str(exc)})
+            self._publish(self._offline_event)
+
+    def _offline(self, phase: EventPhase, data: dict[str, str], event_id: str = "") -> Event:
+        event = Event(
+            "argus.camera.offline",
+            EventSource("camera", self.camera),
+            phase,
+            {"stream": self.stream, **data},
+            device_time=self._clock.now(),
+        )
+        return dataclasses.replace(event, id=event_id) if event_id else event
+
+    def _pause(self, seconds: float) -> None:
+        """Wait ``seconds`` of clock time, waking early when stopped."""
+        remaining = seconds
+        while remaining > 0 and not self._stopping.is_set():
+            step = min(remaining, _NAP)
+            self._clock.sleep(step)
+            remaining -= step
