@@ -61,7 +61,7 @@ def test_plugin_raising_at_import_is_quarantined_and_others_load(dists: DistFact
         entry_points={CAMERA: {"broken": module}},
         modules={module: "raise RuntimeError('vendor library missing')\n"},
     )
-    kernel = loaded_kernel()
+    kernel = loaded_kernel(enabled={"alpha", "broken"})
     broken = kernel.plugin("broken")
     assert broken.status is PluginStatus.QUARANTINED
     assert broken.reason == "import failed: RuntimeError: vendor library missing"
@@ -172,7 +172,7 @@ def test_one_plugin_with_two_kinds(dists: DistFactory) -> None:
         entry_points={CAMERA: {"dual": module}, "argus.encoder_drivers": {"dual": module}},
         modules={module: source},
     )
-    kernel = loaded_kernel()
+    kernel = loaded_kernel(enabled={"dual"})
     assert kernel.plugin("dual").kinds == ["camera-driver", "encoder-driver"]
     assert [r.value for r in kernel.collect("argus_encoder_drivers")] == ["dual-encoder"]
 
@@ -206,7 +206,7 @@ def test_raising_hookimpl_does_not_stop_the_others(dists: DistFactory) -> None:
     dists.make(
         "argus-driver-bad", entry_points={CAMERA: {"bad": module}}, modules={module: RAISING}
     )
-    kernel = loaded_kernel(max_failures=2)
+    kernel = loaded_kernel(max_failures=2, enabled={"alpha", "beta", "bad"})
     values = sorted(r.value for r in kernel.collect("argus_camera_drivers"))
     assert values == ["alpha-driver", "beta-driver"]
     bad = kernel.plugin("bad")
