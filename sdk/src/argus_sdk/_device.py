@@ -143,7 +143,9 @@ class GotoHome:
     """Move to the home position."""
 
 
-PtzCommand = ContinuousMove | AbsoluteMove | RelativeMove | PtzStop | GotoPreset | SetPreset | GotoHome
+PtzCommand = (
+    ContinuousMove | AbsoluteMove | RelativeMove | PtzStop | GotoPreset | SetPreset | GotoHome
+)
 """Every PTZ command a driver may receive; a driver raises ``Unsupported`` for the rest."""
 
 

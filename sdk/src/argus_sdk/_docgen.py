@@ -17,7 +17,6 @@ from types import ModuleType
 import argus_sdk
 from argus_sdk.hookspecs import KINDS
 
-
 _QUALIFIER = re.compile(r"\b(argus_sdk\._\w+|collections\.abc|pathlib)\.")
 
 

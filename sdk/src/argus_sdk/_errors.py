@@ -26,7 +26,7 @@ class DeviceUnavailable(ArgusError):
 
 
 class AuthenticationFailed(ArgusError):
-    """The device refused the credentials: the host stops retrying and asks an admin for new ones."""
+    """The device refused the credentials: the host stops retrying and asks for new ones."""
 
 
 class Unsupported(ArgusError):

@@ -1,0 +1,31 @@
+"""``argus demo`` as a newcomer runs it: a real process, stopped by PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.slow
+def test_demo_records_every_simulated_camera(tmp_path: Path) -> None:
+    env = dict(os.environ, COLUMNS="200")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "argus", "demo", "--seconds", "12", "--data", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    try:
+        out, _ = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 0, out
+    assert "plugins loaded: eventlog, sim" in out
+    assert "Not built yet: the master" in out
+    assert "9/9 streams delivered video" in out
+    assert "argus.io.input start entrance:door" in out
