@@ -16,7 +16,10 @@ def test_demo_records_every_simulated_camera(tmp_path: Path) -> None:
     env = dict(os.environ, COLUMNS="200")
     proc = subprocess.Popen(
         [sys.executable, "-m", "argus", "demo", "--seconds", "12", "--data", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     try:
         out, _ = proc.communicate(timeout=300)

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def first_party_entry_points() -> dict[str, set[str]]:
     """Plugin name → entry-point groups, read from every distribution's pyproject.toml."""
     found: dict[str, set[str]] = {}
-    for pyproject in sorted(ROOT.glob("*/pyproject.toml")) + sorted(ROOT.glob("*/*/pyproject.toml")):
+    pyprojects = sorted(ROOT.glob("*/pyproject.toml")) + sorted(ROOT.glob("*/*/pyproject.toml"))
+    for pyproject in pyprojects:
         project = tomllib.loads(pyproject.read_text()).get("project", {})
         for group, names in project.get("entry-points", {}).items():
             if group.startswith("argus."):
@@ -26,7 +27,10 @@ def first_party_entry_points() -> dict[str, set[str]]:
 def test_plugins_list_json_shows_every_first_party_plugin_loaded() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "argus", "plugins", "list", "--json"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     listed = {p["name"]: p for p in json.loads(proc.stdout)}

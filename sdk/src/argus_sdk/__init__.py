@@ -42,6 +42,7 @@ from argus_sdk._errors import (
     AuthenticationFailed,
     ConfigurationError,
     DeviceUnavailable,
+    InvalidRequest,
     Unsupported,
 )
 from argus_sdk._events import Event, EventPhase, EventSource
@@ -89,6 +90,7 @@ __all__ = [
     "GotoHome",
     "GotoPreset",
     "HostInfo",
+    "InvalidRequest",
     "IoDirection",
     "IoPort",
     "MetadataDriver",

@@ -33,5 +33,10 @@ class Unsupported(ArgusError):
     """The device or driver lacks this capability: the host switches the capability off."""
 
 
+class InvalidRequest(ArgusError):
+    """A request names something the device does not have (a preset, a port, a channel):
+    the host refuses that request and tells its caller; the device stays in service."""
+
+
 class ConfigurationError(ArgusError):
     """The settings given to a plugin are invalid: the host reports them and does not retry."""
