@@ -242,3 +242,18 @@ def test_tracing_is_switched_on_by_the_environment(
     traced = [r.getMessage() for r in caplog.records if r.name == "argus.kernel.trace"]
     assert any(m.startswith("argus_camera_drivers [alpha]") for m in traced)
     logging.getLogger("argus.kernel.trace").setLevel(logging.NOTSET)
+
+
+def test_plugin_exiting_at_import_does_not_take_the_host_down(dists: DistFactory) -> None:
+    good(dists, "alpha")
+    module = DistFactory.unique("exiting")
+    dists.make(
+        "argus-driver-exiting",
+        entry_points={CAMERA: {"exiting": module}},
+        modules={module: "import sys\nsys.exit(3)\n"},
+    )
+    kernel = loaded_kernel(enabled={"alpha", "exiting"})
+    record = kernel.plugin("exiting")
+    assert record.status is PluginStatus.QUARANTINED
+    assert record.reason == "import failed: SystemExit: 3"
+    assert kernel.plugin("alpha").status is PluginStatus.LOADED

@@ -125,7 +125,12 @@ class Kernel:
         self._quarantine(record, reason)
 
     def _import(self, plan: Mapping[str, list[str]]) -> dict[str, object]:
-        """Import the planned plugins with stevedore; failures quarantine their plugin."""
+        """Import the planned plugins with stevedore; failures quarantine their plugin.
+
+        One manager per plugin: stevedore contains ``Exception`` raised at import,
+        the loop here also contains ``SystemExit`` (a plugin calling ``sys.exit``),
+        so one plugin never stops the others from loading.
+        """
         loaded: dict[str, object] = {}
 
         def failed(_manager: object, ep: Any, err: BaseException) -> None:
@@ -133,16 +138,23 @@ class Kernel:
             self._quarantine(self._records[ep.name], f"import failed: {_brief(err)}", detail)
 
         for group, names in plan.items():
-            manager: NamedExtensionManager[object] = NamedExtensionManager(
-                group,
-                names=names,
-                on_load_failure_callback=failed,
-                on_missing_entrypoints_callback=None,
-            )
-            for ext in manager.extensions:
-                record = self._records[ext.name]
-                if ext.entry_point.value == record.target and record.status is PluginStatus.LOADED:
-                    loaded.setdefault(ext.name, ext.plugin)
+            for name in names:
+                record = self._records[name]
+                if record.status is not PluginStatus.LOADED or name in loaded:
+                    continue
+                try:
+                    manager: NamedExtensionManager[object] = NamedExtensionManager(
+                        group,
+                        names=[name],
+                        on_load_failure_callback=failed,
+                        on_missing_entrypoints_callback=None,
+                    )
+                except SystemExit as exc:
+                    failed(None, record, exc)
+                    continue
+                for ext in manager.extensions:
+                    if ext.entry_point.value == record.target:
+                        loaded.setdefault(name, ext.plugin)
         return loaded
 
     def _register(self, record: PluginRecord, plugin: object) -> None:
