@@ -1,0 +1,3 @@
+"""Argus ``segments`` storage backend."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,55 @@
+"""Fixtures: packets from the real sim camera driver on a manual clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from argus_driver_sim.device import open_camera
+from argus_driver_sim.settings import SimCameraSettings
+from argus_sdk import PacketSource, PluginContext, StreamPacket
+from argus_sdk.testing import ManualClock
+
+Packets = Callable[..., tuple[PacketSource, list[StreamPacket]]]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(start=1_763_800_000.0)
+
+
+@pytest.fixture
+def sim_packets(tmp_path_factory: pytest.TempPathFactory, clock: ManualClock) -> Iterator[Packets]:
+    """``sim_packets(seconds, audio=False, name=...)`` → (open source, packets of that many
+    seconds, starting at a keyframe)."""
+    cache = tmp_path_factory.getbasetemp() / "sim-cache"
+    opened = []
+
+    def make(
+        seconds: float, *, audio: bool = False, name: str = "Seg"
+    ) -> tuple[PacketSource, list[StreamPacket]]:
+        settings = SimCameraSettings(
+            main_profile="360p",
+            sub_profile=None,
+            loop_seconds=2,
+            name=name,
+            audio=audio,
+            inputs=[],
+            outputs=[],
+        )
+        camera = open_camera(settings, PluginContext("cam", clock=clock, cache_dir=Path(cache)))
+        opened.append(camera)
+        source = camera.open_stream(0, "main")
+        packets: list[StreamPacket] = []
+        start = clock.monotonic()
+        while clock.monotonic() - start < seconds:
+            packet = source.read(1.0)
+            if packet is not None:
+                packets.append(packet)
+        return source, packets
+
+    yield make
+    for camera in opened:
+        camera.close()
