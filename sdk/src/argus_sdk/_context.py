@@ -38,10 +38,13 @@ class PluginContext:
     :param owner: what the object serves: a device id, a storage name, an analyzer instance.
     :param publish: puts an :class:`Event` on the node's bus; thread-safe, never blocks.
     :param cache_dir: a private directory the plugin may fill and that the host may wipe.
+    :param data_dir: a private directory for state the plugin must keep (an index, keys);
+        the host never wipes it. Created by the host before the plugin is opened.
     """
 
     owner: str
     clock: Clock = field(default_factory=SystemClock)
     publish: Callable[[Event], None] = _drop
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "argus")
+    data_dir: Path = field(default_factory=lambda: Path.home() / ".local" / "share" / "argus")
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("argus.plugin"))

@@ -38,6 +38,7 @@ class Fragment:
     data: bytes
     start_us: int
     end_us: int
+    keyframe: bool
 
 
 @dataclass(slots=True)
@@ -223,7 +224,8 @@ class Muxer:
         scale = self._states_by_id(main.track_id).track.timescale
         start_us = main.base_time * 1_000_000 // scale
         end_us = (main.base_time + main.duration) * 1_000_000 // scale
-        return Fragment(fragment(self._sequence, runs), start_us, end_us)
+        keyframe = main.samples[0].keyframe
+        return Fragment(fragment(self._sequence, runs), start_us, end_us, keyframe)
 
     def _end_seconds(self, video: _TrackState | None, final: bool) -> float | None:
         if final or video is None:
