@@ -7,7 +7,7 @@ import logging
 import typer
 
 from argus import __version__
-from argus.cli import demo, plugins
+from argus.cli import demo, node, plugins
 
 app = typer.Typer(
     name="argus",
@@ -16,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(plugins.app, name="plugins")
+app.add_typer(node.app, name="node")
 app.command()(demo.demo)
 
 

@@ -11,7 +11,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
-from argus.demo import DEMO_DEVICES
+from argus.demo import demo_config
 from argus.kernel import Kernel, PluginStatus
 from argus.node.recorder import StreamWorker
 from argus.node.runtime import Node
@@ -22,7 +22,8 @@ console = Console()
 WHAT_RUNS = """[bold]Argus demo[/] — what runs today:
 • the plugin kernel, loading every installed plugin (`argus plugins list`);
 • a node with 8 simulated cameras (sim driver: 4 cameras, 2 with PTZ, 1 with audio,
-  and a 4-channel encoder), one recorder worker per stream, and the node's event bus.
+  and a 4-channel encoder), one recorder worker per stream, and the node's event bus;
+  the loading dock records only around its door contact (4 s before, 5 s after).
 Not built yet: the master, the node's HTTP API and the Spotter web client.
 {storage}"""
 
@@ -35,14 +36,15 @@ def demo(
     kernel = Kernel()
     kernel.load()
     _report_plugins(kernel)
-    node = Node(kernel, node_id="demo", data_dir=data.resolve(), role="demo")
-    console.print(Panel(WHAT_RUNS.format(storage=_storage_note(node))))
+    storages = {r.value.name for r in kernel.collect("argus_storage_backends")}
+    (data / "disk1").mkdir(parents=True, exist_ok=True)
+    config = demo_config(data.resolve(), with_storage="segments" in storages)
     try:
-        for device in DEMO_DEVICES:
-            node.add_device(device)
+        node = Node(kernel, config, role="demo")
     except ArgusError as exc:
         console.print(f"[bold red]cannot start the demo:[/] {exc}")
         raise typer.Exit(2) from exc
+    console.print(Panel(WHAT_RUNS.format(storage=_storage_note(node))))
     node.events.subscribe(_print_event)
     node.start()
     try:
@@ -61,7 +63,11 @@ def _storage_note(node: Node) -> str:
             "No storage backend is installed yet: packets are received and counted, not "
             "written to disk (the segments backend comes with the recording node)."
         )
-    return f"Recording to {node.host.data_dir}."
+    return (
+        f"Recording to {node.host.data_dir / 'disk1'} as fragmented MP4 segments "
+        "(playable with any player), with the index in "
+        f"{node.host.data_dir / 'storage'}."
+    )
 
 
 def _report_plugins(kernel: Kernel) -> None:
@@ -94,7 +100,16 @@ def _watch(node: Node, seconds: float) -> None:
 
 def _table(node: Node, previous: dict[int, tuple[int, int]], elapsed: float) -> Table:
     table = Table(title="Recorder workers")
-    for column in ("camera", "stream", "state", "packets/s", "kbit/s", "packets", "last error"):
+    for column in (
+        "camera",
+        "stream",
+        "state",
+        "writing",
+        "packets/s",
+        "kbit/s",
+        "packets",
+        "last error",
+    ):
         table.add_column(column)
     for worker in node.workers:
         table.add_row(*_row(worker, previous.get(id(worker), (0, 0)), elapsed))
@@ -109,6 +124,7 @@ def _row(worker: StreamWorker, before: tuple[int, int], elapsed: float) -> list[
         worker.camera,
         worker.stream,
         s.state.value,
+        "yes" if s.writing else "no",
         f"{rate:.1f}",
         f"{kbits:.0f}",
         str(s.packets),
@@ -118,5 +134,9 @@ def _row(worker: StreamWorker, before: tuple[int, int], elapsed: float) -> list[
 
 def _summary(node: Node) -> None:
     total = sum(w.stats.packets for w in node.workers)
-    recording = sum(w.stats.keyframes > 0 for w in node.workers)
-    console.print(f"{recording}/{len(node.workers)} streams delivered video; {total} packets.")
+    written = sum(w.stats.written for w in node.workers)
+    delivering = sum(w.stats.keyframes > 0 for w in node.workers)
+    console.print(
+        f"{delivering}/{len(node.workers)} streams delivered video; {total} packets, "
+        f"{written} written to storage."
+    )

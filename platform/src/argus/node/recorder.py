@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from argus.node.backoff import Backoff
+from argus.node.policy import Continuous, RecordingPolicy
 from argus_sdk import (
     AuthenticationFailed,
     Clock,
@@ -31,6 +32,7 @@ from argus_sdk import (
 
 log = logging.getLogger("argus.node.recorder")
 
+Tap = Callable[[StreamPacket], None]
 OpenSource = Callable[[], PacketSource]
 OpenWriter = Callable[[StreamDescription], StorageWriter]
 Publish = Callable[[Event], None]
@@ -57,6 +59,73 @@ class StreamStats:
     last_packet_wall: float | None = None
     connects: int = 0
     last_error: str = ""
+    writing: bool = False
+    written: int = 0
+
+
+class Gate:
+    """Decides which packets reach storage, per the recording policy.
+
+    Writing always starts at a video keyframe: from the pre-event buffer when
+    there is one (whole GOPs covering at least ``pre_seconds``), otherwise at
+    the next keyframe. When the policy turns inactive the writer is closed, so
+    each recorded span is its own segment run.
+    """
+
+    def __init__(
+        self,
+        policy: RecordingPolicy,
+        open_writer: OpenWriter,
+        description: StreamDescription,
+        stats: StreamStats,
+    ) -> None:
+        self._policy, self._open_writer, self._description = policy, open_writer, description
+        self._stats = stats
+        video = description.video
+        self._video = video.index if video is not None else None
+        self._writer: StorageWriter | None = None
+        self._gops: list[list[StreamPacket]] = []
+
+    def feed(self, packet: StreamPacket) -> None:
+        starts_gop = packet.keyframe and packet.track == self._video
+        if self._policy.active(packet.wall_time):
+            if self._writer is None and not self._start(starts_gop):
+                return
+            assert self._writer is not None
+            self._writer.write(packet)
+            self._stats.written += 1
+        else:
+            self.close()
+            if self._policy.pre_seconds > 0:
+                self._buffer(packet, starts_gop)
+
+    def _start(self, starts_gop: bool) -> bool:
+        buffered = [p for gop in self._gops for p in gop]
+        self._gops = []
+        if not buffered and not starts_gop and self._video is not None:
+            return False  # wait for a keyframe
+        self._writer = self._open_writer(self._description)
+        self._stats.writing = True
+        for p in buffered:
+            self._writer.write(p)
+        self._stats.written += len(buffered)
+        return True
+
+    def _buffer(self, packet: StreamPacket, starts_gop: bool) -> None:
+        if starts_gop:
+            self._gops.append([])
+        if not self._gops:
+            return  # before the first keyframe: nothing playable to keep
+        self._gops[-1].append(packet)
+        horizon = packet.wall_time - self._policy.pre_seconds
+        while len(self._gops) > 1 and self._gops[1][0].wall_time <= horizon:
+            self._gops.pop(0)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            self._stats.writing = False
+            writer.close()
 
 
 class StreamWorker:
@@ -77,6 +146,7 @@ class StreamWorker:
         clock: Clock | None = None,
         stall_timeout: float = 10.0,
         backoff: Backoff | None = None,
+        policy: RecordingPolicy | None = None,
     ) -> None:
         self.camera, self.stream = camera, stream
         self.stats = StreamStats()
@@ -84,6 +154,9 @@ class StreamWorker:
         self._clock = clock or SystemClock()
         self._stall_timeout = stall_timeout
         self._backoff = backoff or Backoff()
+        self._policy: RecordingPolicy = policy or Continuous()
+        self._taps: list[Tap] = []
+        self.description: StreamDescription | None = None
         self._stopping = threading.Event()
         self._offline_event: Event | None = None
         self._thread = threading.Thread(target=self.run, name=f"rec-{camera}-{stream}", daemon=True)
@@ -110,18 +183,26 @@ class StreamWorker:
                 self._pause(self._backoff.next_delay(exc.retry_after))
         self.stats.state = StreamState.STOPPED
 
+    def add_tap(self, tap: Tap) -> None:
+        """Also hand every packet to ``tap`` (live viewers); it must not block."""
+        self._taps = [*self._taps, tap]
+
+    def remove_tap(self, tap: Tap) -> None:
+        self._taps = [t for t in self._taps if t is not tap]
+
     def _session(self) -> None:
         source = self._open_source()
         try:
-            writer = self._open_writer(source.description)
+            self.description = source.description
+            gate = Gate(self._policy, self._open_writer, source.description, self.stats)
             try:
-                self._pump(source, writer)
+                self._pump(source, gate)
             finally:
-                writer.close()
+                gate.close()
         finally:
             source.close()
 
-    def _pump(self, source: PacketSource, writer: StorageWriter) -> None:
+    def _pump(self, source: PacketSource, gate: Gate) -> None:
         video = source.description.video
         video_track = video.index if video is not None else None
         waiting_for_key = video_track is not None
@@ -139,7 +220,9 @@ class StreamWorker:
                     continue
                 waiting_for_key = False
                 self._came_online()
-            writer.write(packet)
+            gate.feed(packet)
+            for tap in self._taps:
+                tap(packet)
             self._count(packet, video_track)
 
     def _count(self, packet: StreamPacket, video_track: int | None) -> None:

@@ -1,29 +1,36 @@
-"""A node's running parts: devices opened through drivers, one recorder worker per
-camera stream, the event bus, and the host lifecycle hooks.
+"""A node's running parts, built from its configuration.
 
-Components start in order and stop in reverse: event bus, devices, workers.
+Storage backend and drivers come from plugins; one recorder worker per camera
+stream; the event bus; the host lifecycle hooks. Components start in order
+(event bus, workers) and stop in reverse, storage last.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from argus import __version__
 from argus.kernel import Kernel
+from argus.node.config import DeviceSection, NodeConfig, StorageSection
 from argus.node.drivers import DriverTable
 from argus.node.events import EventBus
+from argus.node.policy import EventTriggered, RecordingPolicy, policy_for
 from argus.node.recorder import StreamWorker
 from argus_sdk import (
     API_VERSION,
     CameraDriver,
     Clock,
+    ConfigurationError,
     HostInfo,
     PluginContext,
     StorageBackend,
+    StorageBackendType,
     StorageWriter,
     StreamDescription,
     StreamKey,
@@ -32,16 +39,6 @@ from argus_sdk import (
 )
 
 log = logging.getLogger("argus.node")
-
-
-@dataclass(frozen=True)
-class DeviceConfig:
-    """One device as configured: which driver, its settings, which streams to record."""
-
-    id: str
-    driver: str
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    record: tuple[str, ...] = ("main",)
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ class Camera:
 
 
 class DiscardWriter:
-    """The writer used when no storage backend is configured: packets are counted, not kept."""
+    """The writer when a node runs without storage: packets are counted, not kept."""
 
     def write(self, packet: StreamPacket) -> None:
         pass
@@ -66,60 +63,92 @@ class DiscardWriter:
 
 
 class Node:
-    """Everything one recording node runs. Not thread-safe: configure, then start, then stop."""
+    """Everything one recording node runs. Configure (constructor), start, stop."""
 
     def __init__(
         self,
         kernel: Kernel,
+        config: NodeConfig,
         *,
-        node_id: str,
-        data_dir: Path,
-        storage: StorageBackend | None = None,
         clock: Clock | None = None,
         role: str = "node",
     ) -> None:
         self.kernel = kernel
+        self.config = config
         self.clock = clock or SystemClock()
-        self.host = HostInfo(role, node_id, __version__, API_VERSION, data_dir)
+        data_dir = config.node.data_dir.resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.host = HostInfo(role, config.node.id, __version__, API_VERSION, data_dir)
         self.events = EventBus(kernel, self.clock)
         self.drivers = DriverTable(kernel)
-        self.storage = storage
         self.cameras: dict[str, Camera] = {}
         self.workers: list[StreamWorker] = []
         self._devices: dict[str, CameraDriver] = {}
+        self.storage: StorageBackend | None = (
+            self._open_storage(config.storage) if config.storage is not None else None
+        )
+        try:
+            for device in config.devices:
+                self.add_device(device)
+        except BaseException:
+            self._close_devices_and_storage()
+            raise
 
-    def context(self, owner: str) -> PluginContext:
+    def context(self, owner: str, state_dir: Path | None = None) -> PluginContext:
         return PluginContext(
             owner=owner,
             clock=self.clock,
             publish=self.events.publish,
             cache_dir=self.host.data_dir / "cache",
-            log=logging.getLogger(f"argus.device.{owner}"),
+            data_dir=state_dir or self.host.data_dir / "plugins" / owner,
+            log=logging.getLogger(f"argus.plugin.{owner}"),
         )
 
-    def add_device(self, config: DeviceConfig) -> list[Camera]:
+    def _open_storage(self, section: StorageSection) -> StorageBackend:
+        kinds: dict[str, StorageBackendType] = {
+            r.value.name: r.value for r in self.kernel.collect("argus_storage_backends")
+        }
+        kind = kinds.get(section.backend)
+        if kind is None:
+            installed = ", ".join(sorted(kinds)) or "none"
+            raise ConfigurationError(
+                f"no storage backend named {section.backend!r} is installed (installed: "
+                f"{installed})"
+            )
+        try:
+            settings = kind.settings.model_validate(section.settings)
+        except ValidationError as exc:
+            raise ConfigurationError(f"invalid storage settings: {exc}") from exc
+        state = self.host.data_dir / "storage" / kind.name
+        state.mkdir(parents=True, exist_ok=True)
+        return kind.open(settings, self.context(f"storage.{kind.name}", state))
+
+    def add_device(self, section: DeviceSection) -> list[Camera]:
         """Open a device and plan a recorder worker per channel and recorded stream.
 
         :raises ConfigurationError: unknown driver or invalid settings.
         """
-        device = self.drivers.open(config.driver, config.settings, self.context(config.id))
-        self._devices[config.id] = device
+        device = self.drivers.open(section.driver, section.settings, self.context(section.id))
+        self._devices[section.id] = device
+        policy = policy_for(section.id, section.recording)
+        if isinstance(policy, EventTriggered):
+            self.events.subscribe(policy.on_event)
         description = device.describe()
         added = []
         for channel in description.channels:
-            cam_id = (
-                config.id if len(description.channels) == 1 else f"{config.id}-ch{channel.index}"
-            )
+            single = len(description.channels) == 1
+            cam_id = section.id if single else f"{section.id}-ch{channel.index + 1}"
             offered = {p.name for p in channel.streams}
-            streams = tuple(s for s in config.record if s in offered)
-            camera = Camera(cam_id, channel.name, config.id, channel.index, streams)
+            streams = tuple(s for s in section.record if s in offered)
+            camera = Camera(cam_id, channel.name, section.id, channel.index, streams)
             self.cameras[cam_id] = camera
-            for stream in streams:
-                self.workers.append(self._worker(device, camera, stream))
+            self.workers += [self._worker(device, camera, s, policy) for s in streams]
             added.append(camera)
         return added
 
-    def _worker(self, device: CameraDriver, camera: Camera, stream: str) -> StreamWorker:
+    def _worker(
+        self, device: CameraDriver, camera: Camera, stream: str, policy: RecordingPolicy
+    ) -> StreamWorker:
         def open_source() -> Any:
             return device.open_stream(camera.channel, stream)
 
@@ -130,6 +159,7 @@ class Node:
             self._writer_opener(camera.id, stream),
             self.events.publish,
             clock=self.clock,
+            policy=policy,
         )
 
     def _writer_opener(
@@ -140,6 +170,9 @@ class Node:
             return lambda _description: DiscardWriter()
         key = StreamKey(camera, stream)
         return lambda description: storage.open_writer(key, description)
+
+    def worker(self, camera: str, stream: str) -> StreamWorker | None:
+        return next((w for w in self.workers if (w.camera, w.stream) == (camera, stream)), None)
 
     def device(self, device_id: str) -> CameraDriver:
         return self._devices[device_id]
@@ -154,6 +187,11 @@ class Node:
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
+        self._close_devices_and_storage()
+        self.kernel.call("argus_host_stopping", host=self.host)
+        self.events.stop()
+
+    def _close_devices_and_storage(self) -> None:
         for device_id, device in self._devices.items():
             try:
                 device.close()
@@ -161,5 +199,4 @@ class Node:
                 log.exception("closing device %s failed", device_id)
         if self.storage is not None:
             self.storage.close()
-        self.kernel.call("argus_host_stopping", host=self.host)
-        self.events.stop()
+            self.storage = None

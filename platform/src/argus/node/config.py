@@ -1,0 +1,123 @@
+"""A node's configuration file (TOML), validated by pydantic.
+
+Until the master holds configuration, a node runs from this file; later the
+master sends the same models as the node's desired configuration.
+
+```toml
+[node]
+id = "node-1"
+data_dir = "/var/lib/argus"
+listen = "127.0.0.1:5009"
+token_file = "/etc/argus/node-token"     # node-local API token until the master's tokens
+
+[storage]
+backend = "segments"
+settings = { disks = [{ path = "/srv/rec1" }], segment_seconds = 60 }
+
+[[devices]]
+id = "entrance"
+driver = "rtsp"
+record = ["main", "sub"]
+settings = { main_url = "rtsp://10.0.0.5/stream1", username = "viewer", password = "…" }
+recording = { mode = "event", pre_seconds = 5, post_seconds = 10 }
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from argus_sdk import ConfigurationError
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NodeSection(_Model):
+    id: str = Field("node-1", pattern=_ID, title="Node id")
+    data_dir: Path = Field(
+        Path("argus-data"),
+        title="Data directory",
+        description="Index, plugin state, exports and the node token.",
+    )
+    listen: str = Field("127.0.0.1:5009", title="HTTP API address (host:port)")
+    token_file: Path | None = Field(
+        None,
+        title="API token file",
+        description="Bearer token for the node API; created with a random token if missing. "
+        "Default: <data_dir>/node-token.",
+    )
+
+
+class StorageSection(_Model):
+    backend: str = Field("segments", title="Storage backend plugin")
+    settings: dict[str, Any] = Field(default_factory=dict, title="Backend settings")
+
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ALL_DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ScheduleWindow(_Model):
+    days: list[Day] = Field(default_factory=lambda: list(ALL_DAYS), title="Days")
+    start: str = Field("00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", title="From (HH:MM)")
+    end: str = Field("24:00", pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", title="To (HH:MM)")
+
+
+class RecordingSection(_Model):
+    """How a device's cameras record."""
+
+    mode: Literal["continuous", "scheduled", "event"] = Field(
+        "continuous",
+        title="Mode",
+        description="continuous: always; scheduled: inside the weekly windows (node local "
+        "time); event: around events, with a pre-event buffer kept in memory.",
+    )
+    schedule: list[ScheduleWindow] = Field(default_factory=list, title="Weekly windows")
+    timezone: str | None = Field(None, title="Time zone of the schedule (default: the node's)")
+    pre_seconds: float = Field(5.0, ge=0, le=120, title="Pre-event buffer (s)")
+    post_seconds: float = Field(10.0, ge=0, le=3600, title="Post-event time (s)")
+    triggers: list[str] = Field(
+        default_factory=lambda: ["argus.io.input"],
+        title="Trigger event topics",
+        description="Events of these topics from the same device start event recording.",
+    )
+
+
+class DeviceSection(_Model):
+    id: str = Field(pattern=_ID, title="Device id")
+    driver: str = Field(min_length=1, title="Driver")
+    settings: dict[str, Any] = Field(default_factory=dict, title="Driver settings")
+    record: list[str] = Field(default_factory=lambda: ["main"], title="Streams to record")
+    recording: RecordingSection = Field(default_factory=RecordingSection, title="Recording")
+
+
+class NodeConfig(_Model):
+    node: NodeSection = Field(default_factory=NodeSection)
+    storage: StorageSection | None = Field(default_factory=StorageSection)
+    devices: list[DeviceSection] = Field(default_factory=list)
+
+
+def load(path: Path) -> NodeConfig:
+    """Read and validate a node configuration file.
+
+    :raises ConfigurationError: unreadable file, bad TOML or invalid settings (the
+        message names the file and the field).
+    """
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
+    try:
+        return NodeConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigurationError(f"{path}: {exc}") from exc

@@ -1,0 +1,60 @@
+"""Node configuration files: valid ones load, bad ones say exactly what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from argus.node.config import load
+from argus_sdk import ConfigurationError
+
+GOOD = """
+[node]
+id = "node-7"
+data_dir = "data"
+
+[storage]
+backend = "segments"
+settings = { disks = [{ path = "/srv/rec1" }] }
+
+[[devices]]
+id = "gate"
+driver = "rtsp"
+record = ["main", "sub"]
+settings = { main_url = "rtsp://10.0.0.5/stream1" }
+recording = { mode = "scheduled", schedule = [{ days = ["mon"], start = "08:00", end = "17:30" }] }
+"""
+
+
+def test_a_valid_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text(GOOD)
+    config = load(path)
+    assert config.node.id == "node-7"
+    assert config.devices[0].recording.schedule[0].end == "17:30"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[node\nid = 1", "is not valid TOML"),
+        ('[node]\nid = "bad id!"', "node.id"),
+        (
+            '[[devices]]\nid = "a"\ndriver = "sim"\nrecording = { mode = "sometimes" }',
+            "devices.0.recording.mode",
+        ),
+        ('[node]\nidd = "typo"', "idd"),
+    ],
+)
+def test_errors_name_the_file_and_the_field(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigurationError, match=r"node\.toml") as info:
+        load(path)
+    assert message in str(info.value)
+
+
+def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="cannot read"):
+        load(tmp_path / "absent.toml")
