@@ -31,4 +31,8 @@ def test_demo_records_every_simulated_camera(tmp_path: Path) -> None:
     assert "plugins loaded: eventlog, sim" in out
     assert "Not built yet: the master" in out
     assert "9/9 streams delivered video" in out
-    assert "argus.io.input start entrance:door" in out
+    assert "argus.io.input start dock:door" in out
+    segments = list((tmp_path / "disk1").rglob("*.mp4"))
+    cameras = {p.relative_to(tmp_path / "disk1").parts[0] for p in segments}
+    assert {"entrance", "lobby", "parking", "yard-ch1", "yard-ch4"} <= cameras
+    assert "Recording to" in out and "written to storage" in out
