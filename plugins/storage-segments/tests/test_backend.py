@@ -167,3 +167,29 @@ def test_a_file_that_is_not_a_segment_is_reported_and_left_alone(
     assert stray.exists()
     assert restarted.timeline(KEY, span_of(recorded))  # the rest is still served
     restarted.close()
+
+
+def test_exports_can_count_time_from_zero_and_still_play(
+    tmp_path: Path, clock: ManualClock, recorded: list[StreamPacket]
+) -> None:
+    backend = make_backend(tmp_path, clock)
+    record(backend, recorded)
+    start = recorded[0].wall_time
+    data = b"".join(backend.fmp4(KEY, TimeRange(start + 4.0, start + 9.0), relative=True))
+    with av.open(io.BytesIO(data), format="mp4") as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+    assert frames[0].pts == 0
+    assert float(frames[-1].pts * stream.time_base) == pytest.approx(5.96, abs=0.05)
+    backend.close()
+
+
+def test_the_backend_fulfils_the_sdk_contract(tmp_path: Path, clock: ManualClock) -> None:
+    from argus_sdk import FragmentReader, StorageBackend
+
+    backend = make_backend(tmp_path, clock)
+    assert isinstance(backend, StorageBackend) and isinstance(backend, FragmentReader)
+    [disk] = backend.disks()
+    assert disk.online and disk.path == str(tmp_path / "disk1")
+    assert disk.total_bytes > disk.free_bytes > 0 and len(disk.id) == 36
+    backend.close()

@@ -40,7 +40,7 @@ def disk_events(events: list[Event], topic: str = "argus.disk.offline") -> list[
 
 
 def on_disk(backend: SegmentsBackend, disk: Path) -> list[str]:
-    d = next(x for x in backend.disks.disks if x.path == disk)
+    d = next(x for x in backend.disk_set.disks if x.path == disk)
     return [s.path for s in backend.index.disk_segments(d.id or -1)]
 
 
@@ -93,12 +93,12 @@ def test_a_read_only_disk_is_dropped_until_writable(
     disk_a = mounts.bind(backing / "a", tmp_path / "disk_a")
     events: list[Event] = []
     backend = backend_for([disk_a], tmp_path, clock, events)
-    assert backend.disks.disks[0].usable
+    assert backend.disk_set.disks[0].usable
     mounts.read_only(disk_a)
-    wait_for(lambda: not backend.disks.disks[0].usable, "read-only disk dropped")
-    assert "read-only" in backend.disks.disks[0].reason
+    wait_for(lambda: not backend.disk_set.disks[0].usable, "read-only disk dropped")
+    assert "read-only" in backend.disk_set.disks[0].reason
     mounts.read_only(disk_a, ro=False)
-    wait_for(lambda: backend.disks.disks[0].usable, "disk back")
+    wait_for(lambda: backend.disk_set.disks[0].usable, "disk back")
     backend.close()
 
 
@@ -112,7 +112,7 @@ def test_a_full_disk_hands_recording_to_another(
     events: list[Event] = []
     backend = backend_for([small, big], tmp_path, clock, events)
     mounts.unmount(big)  # the big disk is away: only the small one can take recordings
-    wait_for(lambda: not backend.disks.disks[1].usable, "big disk offline")
+    wait_for(lambda: not backend.disk_set.disks[1].usable, "big disk offline")
     source, packets = sim_packets(30.0)
     writer = backend.open_writer(KEY, source.description)
     half = len(packets) * 7 // 10
@@ -122,7 +122,7 @@ def test_a_full_disk_hands_recording_to_another(
     assert stopped and stopped[0].phase is EventPhase.START
 
     mounts.bind(big_backing / "b", big)
-    wait_for(lambda: backend.disks.disks[1].usable, "big disk back")
+    wait_for(lambda: backend.disk_set.disks[1].usable, "big disk back")
     for p in packets[half:]:
         writer.write(p)
     writer.close()

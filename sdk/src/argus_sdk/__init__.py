@@ -58,7 +58,14 @@ from argus_sdk._media import (
     TrackDescription,
 )
 from argus_sdk._spi import SpotterPlugin
-from argus_sdk._storage import StorageBackend, StorageBackendType, StorageWriter, StreamKey
+from argus_sdk._storage import (
+    DiskStatus,
+    FragmentReader,
+    StorageBackend,
+    StorageBackendType,
+    StorageWriter,
+    StreamKey,
+)
 from argus_sdk._version import __version__
 
 API_VERSION: str = __version__
@@ -81,11 +88,13 @@ __all__ = [
     "DeviceDescription",
     "DeviceUnavailable",
     "DiscoveredDevice",
+    "DiskStatus",
     "EncoderDriver",
     "EncoderDriverType",
     "Event",
     "EventPhase",
     "EventSource",
+    "FragmentReader",
     "FrameRequest",
     "GotoHome",
     "GotoPreset",

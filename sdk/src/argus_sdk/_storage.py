@@ -20,6 +20,18 @@ class StreamKey:
     stream: str
 
 
+@dataclass(frozen=True, slots=True)
+class DiskStatus:
+    """One place a backend writes to, as status pages show it."""
+
+    id: str
+    path: str
+    online: bool
+    reason: str
+    total_bytes: int
+    free_bytes: int
+
+
 @runtime_checkable
 class StorageWriter(Protocol):
     """Writes one stream's packets; one writer per recording worker thread."""
@@ -47,7 +59,27 @@ class StorageBackend(Protocol):
         """Packets of ``span``, starting at the keyframe at or before ``span.start``."""
         ...
 
+    def disks(self) -> Sequence[DiskStatus]:
+        """Where recordings are written and how each place is doing."""
+        ...
+
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class FragmentReader(Protocol):
+    """Optional capability of a storage backend that keeps recordings as fragmented MP4.
+
+    The node serves playback and export from it byte for byte, without re-muxing.
+    """
+
+    def fmp4(self, key: StreamKey, span: TimeRange, *, relative: bool = False) -> Iterator[bytes]:
+        """An init segment, then ``moof``+``mdat`` fragments covering ``span`` from the
+        keyframe at or before its start; a new init segment whenever codec parameters
+        change. Fragment times (``tfdt``) are wall-clock UTC in each track's timescale,
+        or, with ``relative``, counted from the first fragment (for files given to
+        ordinary players)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from argus_sdk import (
     Clock,
+    DiskStatus,
     Event,
     PluginContext,
     StreamDescription,
@@ -37,20 +39,20 @@ class SegmentsBackend:
         self.publish = context.publish
         self._clock: Clock = context.clock
         self.index = RecordingIndex(context.data_dir / INDEX_FILE)
-        self.disks = DiskSet(
+        self.disk_set = DiskSet(
             [Disk(Path(d.path), d.min_free_mb * MB) for d in settings.disks],
             self.index,
             self._publish,
         )
-        self.retention = Retention(self.index, self.disks, settings, self._publish)
+        self.retention = Retention(self.index, self.disk_set, settings, self._publish)
         self._live: dict[StreamKey, OpenSegment] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self.disks.check()
+        self.disk_set.check()
         if self.index.rebuilt_schema:
-            report = recovery.reindex(self.index, self.disks)
+            report = recovery.reindex(self.index, self.disk_set)
         else:
-            report = recovery.reconcile(self.index, self.disks)
+            report = recovery.reconcile(self.index, self.disk_set)
         log.info("segments index ready: %s", report)
         self._thread = threading.Thread(target=self._maintain, name="segments-maint", daemon=True)
         self._thread.start()
@@ -76,6 +78,17 @@ class SegmentsBackend:
     def read(self, key: StreamKey, span: TimeRange) -> Iterator[StreamPacket]:
         return reader.packets(self.pieces(key, span))
 
+    def disks(self) -> list[DiskStatus]:
+        out = []
+        for d in self.disk_set.disks:
+            try:
+                stat = os.statvfs(d.path)
+                total, free = stat.f_blocks * stat.f_frsize, stat.f_bavail * stat.f_frsize
+            except OSError:
+                total = free = 0
+            out.append(DiskStatus(d.uuid or "", str(d.path), d.usable, d.reason, total, free))
+        return out
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
@@ -83,10 +96,10 @@ class SegmentsBackend:
 
     # -- serving --------------------------------------------------------------
 
-    def fmp4(self, key: StreamKey, span: TimeRange) -> Iterator[bytes]:
+    def fmp4(self, key: StreamKey, span: TimeRange, *, relative: bool = False) -> Iterator[bytes]:
         """Init segment and stored fragments covering ``span``, from the keyframe at or
         before its start: directly playable by a browser (Media Source Extensions)."""
-        return reader.fmp4_bytes(self.pieces(key, span))
+        return reader.fmp4_bytes(self.pieces(key, span), relative=relative)
 
     def pieces(self, key: StreamKey, span: TimeRange) -> list[reader.Piece]:
         lo, hi = int(span.start * 1e6), int(span.end * 1e6)
@@ -96,7 +109,7 @@ class SegmentsBackend:
             segments.insert(0, first)
         pieces: list[reader.Piece] = []
         for seg in segments:
-            disk = self.disks.by_id(seg.disk_id)
+            disk = self.disk_set.by_id(seg.disk_id)
             fragments = self.index.fragments(seg.id)
             if disk is None or not disk.usable or not fragments:
                 continue
@@ -172,9 +185,9 @@ class SegmentsBackend:
                 log.exception("segments maintenance failed; retrying at the next interval")
 
     def _check_disks(self) -> None:
-        offline_before = {d.path for d in self.disks.disks if not d.usable}
-        self.disks.check()
-        returned = [d for d in self.disks.disks if d.usable and d.path in offline_before]
+        offline_before = {d.path for d in self.disk_set.disks if not d.usable}
+        self.disk_set.check()
+        returned = [d for d in self.disk_set.disks if d.usable and d.path in offline_before]
         if returned:
             skip = frozenset(p for _, p in self.live_paths())
             report = recovery.Report()
@@ -183,9 +196,9 @@ class SegmentsBackend:
             log.info("disks back online, reconciled: %s", report)
 
     def enforce_retention(self) -> int:
-        recovery.collect_garbage(self.index, self.disks)
+        recovery.collect_garbage(self.index, self.disk_set)
         return self.retention.run(int(self._clock.now() * 1e6), self.live_paths())
 
     def reindex(self) -> recovery.Report:
         """Rebuild the index from the files (``argus node reindex``)."""
-        return recovery.reindex(self.index, self.disks)
+        return recovery.reindex(self.index, self.disk_set)

@@ -17,6 +17,7 @@ from pathlib import Path
 import av
 
 from argus_sdk import StreamPacket, TimeRange
+from argus_sdk.fmp4.scan import rebase
 from argus_storage_segments.index import FragmentInfo
 
 GAP_TOLERANCE_US = 100_000  # segments that touch within this are one recorded range
@@ -61,9 +62,13 @@ def select(fragments: list[FragmentInfo], start_us: int, end_us: int) -> list[Fr
     ]
 
 
-def fmp4_bytes(pieces: Iterable[Piece]) -> Iterator[bytes]:
-    """The init segment, then the fragments; a new init only when a file's differs."""
+def fmp4_bytes(pieces: Iterable[Piece], *, relative: bool = False) -> Iterator[bytes]:
+    """The init segment, then the fragments; a new init only when a file's differs.
+
+    With ``relative``, fragment times start at 0 (see :func:`scan.rebase`).
+    """
     sent_init: bytes | None = None
+    bases: dict[int, int] = {}
     for piece in pieces:
         fd = os.open(piece.file, os.O_RDONLY | os.O_CLOEXEC)
         try:
@@ -72,7 +77,8 @@ def fmp4_bytes(pieces: Iterable[Piece]) -> Iterator[bytes]:
                 yield init
                 sent_init = init
             for frag in piece.fragments:
-                yield os.pread(fd, frag.size, frag.offset)
+                data = os.pread(fd, frag.size, frag.offset)
+                yield rebase(data, bases) if relative else data
         finally:
             os.close(fd)
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argus_sdk.fmp4.scan import CorruptSegment, scan
 from argus_storage_segments.disks import Disk, DiskSet
-from argus_storage_segments.fmp4.scan import CorruptSegment, scan
 from argus_storage_segments.index import FragmentInfo, RecordingIndex
 from argus_storage_segments.layout import SUFFIX, parse_path
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from argus_sdk import Event, EventPhase, EventSource, StreamDescription, StreamKey, StreamPacket
+from argus_sdk.fmp4.mux import Fragment, Muxer
 from argus_storage_segments.disks import Disk, NoDiskAvailable, fsync_dir
-from argus_storage_segments.fmp4.mux import Fragment, Muxer
 from argus_storage_segments.index import FragmentInfo
 from argus_storage_segments.layout import segment_path
 
@@ -105,7 +105,7 @@ class SegmentWriter:
                 return
             except OSError as exc:
                 log.error("%s: write to %s failed: %s", self.key, segment.file, exc)
-                self._backend.disks.fail(segment.disk, exc)
+                self._backend.disk_set.fail(segment.disk, exc)
                 self._abandon_segment()
         self._recording_stopped(f"writes failed on every disk tried for {self.key.camera}")
 
@@ -131,7 +131,7 @@ class SegmentWriter:
         return length >= limit
 
     def _open_segment(self, start_us: int, init: bytes) -> OpenSegment:
-        disk = self._backend.disks.choose()
+        disk = self._backend.disk_set.choose()
         rel = segment_path(self.key.camera, self.key.stream, start_us)
         file = disk.path / rel
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +167,7 @@ class SegmentWriter:
             os.fsync(segment.fd)
         except OSError as exc:
             log.error("%s: fsync of %s failed: %s", self.key, segment.file, exc)
-            self._backend.disks.fail(segment.disk, exc)
+            self._backend.disk_set.fail(segment.disk, exc)
         finally:
             os.close(segment.fd)
         self._backend.live_closed(self.key, segment)

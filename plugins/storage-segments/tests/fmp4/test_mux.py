@@ -9,8 +9,8 @@ from typing import Any
 import av
 import pytest
 
-from argus_storage_segments.fmp4.mux import Muxer
-from argus_storage_segments.fmp4.scan import CorruptSegment, scan
+from argus_sdk.fmp4.mux import Muxer
+from argus_sdk.fmp4.scan import CorruptSegment, scan
 
 Packets = Any
 
@@ -83,3 +83,17 @@ def test_garbage_is_not_a_segment() -> None:
         scan(io.BytesIO(b"\x00\x00\x00\x10junkjunkjunkjunk"))
     with pytest.raises(CorruptSegment):
         scan(io.BytesIO(b""))
+
+
+def test_per_frame_fragments_for_live_view(sim_packets: Packets, tmp_path: Path) -> None:
+    source, packets = sim_packets(2.5)
+    muxer = Muxer(source.description, per_frame=True)
+    fragments = [f for p in packets if (f := muxer.push(p)) is not None]
+    assert len(fragments) == len(packets) - 1  # each frame is cut when the next arrives
+    assert all(f.end_us - f.start_us == 40_000 for f in fragments)
+    assert [f.keyframe for f in fragments[:3]] == [True, False, False]
+    assert muxer.init is not None
+    path = tmp_path / "live.mp4"
+    path.write_bytes(muxer.init + b"".join(f.data for f in fragments))
+    with av.open(str(path)) as container:
+        assert len(list(container.decode(video=0))) == len(fragments)

@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from argus_sdk import ChannelKind, StreamDescription, StreamPacket, TrackDescription
-from argus_storage_segments.fmp4.codecs import (
+from argus_sdk.fmp4.codecs import (
     AUDIO_CODECS,
     VIDEO_CODECS,
     AudioConfig,
     UnsupportedCodec,
     VideoConfig,
 )
-from argus_storage_segments.fmp4.fragment import Sample, TrackRun, fragment
-from argus_storage_segments.fmp4.init import Track, init_segment
-from argus_storage_segments.fmp4.nal import length_prefixed, split_annexb, split_params
+from argus_sdk.fmp4.fragment import Sample, TrackRun, fragment
+from argus_sdk.fmp4.init import Track, init_segment
+from argus_sdk.fmp4.nal import length_prefixed, split_annexb, split_params
 
-log = logging.getLogger("argus.storage.segments")
+log = logging.getLogger("argus_sdk.fmp4")
 
 VIDEO_TIMESCALE = 90_000
 AUDIO_ONLY_FRAGMENT = 2.0  # seconds per fragment when a stream has no video
@@ -86,7 +86,9 @@ class Muxer:
     :raises UnsupportedCodec: no track of the stream can be stored.
     """
 
-    def __init__(self, description: StreamDescription) -> None:
+    def __init__(self, description: StreamDescription, *, per_frame: bool = False) -> None:
+        """:param per_frame: one fragment per video frame (live view latency) instead of per GOP."""
+        self._per_frame = per_frame
         self._states: dict[int, _TrackState] = {}
         self._video: _TrackState | None = None
         self._sequence = 0
@@ -156,7 +158,7 @@ class Muxer:
         if state.pending and state.pending[-1].duration == 0:
             state.pending[-1].duration = max(1, dts - state.pending[-1].dts)
         done: Fragment | None = None
-        if state is self._video and packet.keyframe:
+        if state is self._video and (packet.keyframe or self._per_frame):
             done = self._cut()
             if params:
                 self._update_params(state, params)

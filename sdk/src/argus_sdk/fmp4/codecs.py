@@ -11,8 +11,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from argus_storage_segments.fmp4.boxes import box, u8, u16, u32
-from argus_storage_segments.fmp4.nal import nal_type, unescape
+from argus_sdk.fmp4.boxes import box, u8, u16, u32
+from argus_sdk.fmp4.nal import nal_type, unescape
 
 VIDEO_CODECS = frozenset({"h264", "hevc"})
 AUDIO_CODECS = frozenset({"aac", "pcm_alaw", "pcm_mulaw"})

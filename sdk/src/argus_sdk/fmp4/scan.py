@@ -157,3 +157,37 @@ def _fragments(
         else:
             moof = None
     return found, valid
+
+
+def rebase(fragment: bytes, bases: dict[int, int]) -> bytes:
+    """Subtract a per-track base from every ``tfdt`` of a ``moof``+``mdat`` fragment.
+
+    ``bases`` maps track_ID → base; a track seen for the first time takes its own
+    ``tfdt`` as base (so the first fragment starts at 0).
+    """
+    out = bytearray(fragment)
+    size, kind = _HEADER.unpack_from(out, 0)
+    if kind != b"moof":
+        return fragment
+    pos = 8
+    while pos + 8 <= size:
+        child_size, child = _HEADER.unpack_from(out, pos)
+        if child == b"traf":
+            _rebase_traf(out, pos + 8, pos + child_size, bases)
+        pos += max(child_size, 8)
+    return bytes(out)
+
+
+def _rebase_traf(out: bytearray, start: int, end: int, bases: dict[int, int]) -> None:
+    track_id, pos = 0, start
+    while pos + 8 <= end:
+        size, kind = _HEADER.unpack_from(out, pos)
+        if kind == b"tfhd":
+            (track_id,) = struct.unpack_from(">I", out, pos + 12)
+        elif kind == b"tfdt":
+            version = out[pos + 8]
+            fmt = ">Q" if version == 1 else ">I"
+            (value,) = struct.unpack_from(fmt, out, pos + 12)
+            base = bases.setdefault(track_id, value)
+            struct.pack_into(fmt, out, pos + 12, value - base)
+        pos += max(size, 8)

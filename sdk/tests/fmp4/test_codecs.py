@@ -9,8 +9,8 @@ import av
 import numpy as np
 
 from argus_sdk import ChannelKind, StreamDescription, StreamPacket, TrackDescription
-from argus_storage_segments.fmp4.mux import Muxer
-from argus_storage_segments.fmp4.scan import scan
+from argus_sdk.fmp4.mux import Muxer
+from argus_sdk.fmp4.scan import scan
 
 WALL = 1_763_800_000.0
 VIDEO_TB = Fraction(1, 90000)

@@ -6,7 +6,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from argus_storage_segments.fmp4.boxes import box, full_box, u32, u64
+from argus_sdk.fmp4.boxes import box, full_box, u32, u64
 
 SYNC_FLAGS = 0x02000000  # sample_depends_on = 2: a sync sample
 NON_SYNC_FLAGS = 0x01010000  # depends on others, is_non_sync_sample

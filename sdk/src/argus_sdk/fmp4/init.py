@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from argus_storage_segments.fmp4.boxes import MATRIX, box, full_box, u16, u32
-from argus_storage_segments.fmp4.codecs import AudioConfig, VideoConfig, audio_entry, visual_entry
+from argus_sdk.fmp4.boxes import MATRIX, box, full_box, u16, u32
+from argus_sdk.fmp4.codecs import AudioConfig, VideoConfig, audio_entry, visual_entry
 
 _LANGUAGE_UND = 0x55C4  # ISO 639-2 "und", packed 5 bits per letter
 _HANDLER_NAME = b"Argus\x00"
