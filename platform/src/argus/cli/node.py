@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import signal
-import threading
 from pathlib import Path
 from types import FrameType
 
 import typer
+import uvicorn
 from rich.console import Console
 
 from argus.kernel import Kernel
 from argus.node import config as node_config
+from argus.node.api import TokenAuth, create_app, load_or_create_token
 from argus.node.runtime import Node
+from argus.node.status import RateSampler
 from argus_sdk import ArgusError
 
 app = typer.Typer(help="Run and maintain a recording node.", no_args_is_help=True)
@@ -36,23 +38,43 @@ def _build(path: Path, *, with_devices: bool = True) -> Node:
 
 @app.command()
 def run(config: Path = CONFIG) -> None:
-    """Record the configured cameras until SIGTERM or Ctrl-C."""
+    """Record the configured cameras and serve the node API until SIGTERM or Ctrl-C."""
     node = _build(config)
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    node.start()
-    console.print(
-        f"node {node.host.node_id}: recording {len(node.workers)} streams "
-        f"from {len(node.cameras)} cameras"
+    section = node.config.node
+    token_path = section.token_file or node.host.data_dir / "node-token"
+    auth = TokenAuth(load_or_create_token(token_path))
+    sampler = RateSampler(node.workers)
+    host, _, port = section.listen.rpartition(":")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(node, auth, sampler),
+            host=host or "127.0.0.1",
+            port=int(port),
+            log_level="warning",
+            lifespan="off",
+        )
     )
-    stop.wait()
-    console.print("stopping …")
-    node.stop()
+
+    def stop_requested(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    # Before, during and after uvicorn's own handling (which re-raises the signal
+    # to the previous handler once it has shut down): the node must still stop.
+    signal.signal(signal.SIGTERM, stop_requested)
+    signal.signal(signal.SIGINT, stop_requested)
+    node.start()
+    sampler.start()
+    console.print(
+        f"node {node.host.node_id}: recording {len(node.workers)} streams from "
+        f"{len(node.cameras)} cameras; API on http://{section.listen} "
+        f"(token in {token_path})"
+    )
+    try:
+        server.run()
+    finally:
+        console.print("stopping …")
+        sampler.stop()
+        node.stop()
 
 
 @app.command()

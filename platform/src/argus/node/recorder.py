@@ -54,6 +54,7 @@ class StreamStats:
 
     state: StreamState = StreamState.STARTING
     packets: int = 0
+    video_packets: int = 0
     bytes: int = 0
     keyframes: int = 0
     last_packet_wall: float | None = None
@@ -230,8 +231,10 @@ class StreamWorker:
         stats.packets += 1
         stats.bytes += len(packet.data)
         stats.last_packet_wall = packet.wall_time
-        if packet.keyframe and packet.track == video_track:
-            stats.keyframes += 1
+        if packet.track == video_track:
+            stats.video_packets += 1
+            if packet.keyframe:
+                stats.keyframes += 1
 
     def _came_online(self) -> None:
         self.stats.state = StreamState.RECORDING

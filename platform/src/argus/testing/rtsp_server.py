@@ -77,18 +77,22 @@ MOUNTS: dict[str, str] = {
 }
 
 
-def _permissions(role: str) -> GstRtspServer.RTSPPermissions:
+def _factory(launch: str, *, protected: bool) -> GstRtspServer.RTSPMediaFactory:
+    """A shared factory; a ``protected`` one is constructed only for :data:`AUTH_ROLE`.
+
+    Anonymous clients may still *access* a protected factory: refusing access
+    answers 404, refusing construction answers 401, the challenge a client
+    needs in order to send its credentials.
+    """
     permissions = GstRtspServer.RTSPPermissions()
-    permissions.add_permission_for_role(role, "media.factory.access", True)
-    permissions.add_permission_for_role(role, "media.factory.construct", True)
-    return permissions
-
-
-def _factory(launch: str, role: str) -> GstRtspServer.RTSPMediaFactory:
+    for role in (ANONYMOUS_ROLE, AUTH_ROLE):
+        permissions.add_permission_for_role(role, "media.factory.access", True)
+        allowed = role == AUTH_ROLE or not protected
+        permissions.add_permission_for_role(role, "media.factory.construct", allowed)
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(f"( {launch} )")
     factory.set_shared(True)
-    factory.set_permissions(_permissions(role))
+    factory.set_permissions(permissions)
     return factory
 
 
@@ -122,8 +126,7 @@ def build_server(port: int, auth: str, user: str, password: str) -> GstRtspServe
     server.set_auth(_auth(auth, user, password))
     mounts = server.get_mount_points()
     for path, launch in MOUNTS.items():
-        role = AUTH_ROLE if path == AUTH_MOUNT else ANONYMOUS_ROLE
-        mounts.add_factory(path, _factory(launch, role))
+        mounts.add_factory(path, _factory(launch, protected=path == AUTH_MOUNT))
     return server
 
 

@@ -1,0 +1,195 @@
+"""The node's HTTP API (FastAPI, OpenAPI at /docs): status, recordings, live, export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response, status
+from fastapi.responses import FileResponse, StreamingResponse
+
+from argus import __version__
+from argus.node import export as exporting
+from argus.node.api import live
+from argus.node.api.auth import TokenAuth
+from argus.node.api.models import (
+    CameraOut,
+    DiskOut,
+    ExportRequest,
+    ManifestOut,
+    RangeOut,
+    StatusOut,
+    StreamStatusOut,
+    TimelineOut,
+)
+from argus.node.runtime import Node
+from argus.node.snapshot import NothingRecorded, jpeg_at
+from argus.node.status import RateSampler
+from argus_sdk import FragmentReader, StreamKey, TimeRange
+
+MAX_PLAYBACK_SECONDS = 24 * 3600
+Start = Annotated[float, Query(description="UTC seconds since the epoch.")]
+
+
+def create_app(node: Node, auth: TokenAuth, sampler: RateSampler) -> FastAPI:
+    app = FastAPI(
+        title="Argus node API",
+        version=__version__,
+        description="A recording node: status, timelines, playback, live, export.",
+    )
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(auth)])
+    _status_routes(api, node, sampler)
+    _recording_routes(api, node)
+    _export_routes(api, node)
+    app.include_router(api)
+    app.include_router(live.router(node, auth), prefix="/api/v1")
+    return app
+
+
+def _status_routes(api: APIRouter, node: Node, sampler: RateSampler) -> None:
+    @api.get("/cameras", response_model=list[CameraOut])
+    def cameras() -> list[CameraOut]:
+        return [
+            CameraOut(
+                id=c.id, name=c.name, device=c.device, channel=c.channel, streams=list(c.streams)
+            )
+            for c in node.cameras.values()
+        ]
+
+    @api.get("/status", response_model=StatusOut)
+    def node_status() -> StatusOut:
+        streams = []
+        for w in node.workers:
+            r, s = sampler.rates(w), w.stats
+            streams.append(
+                StreamStatusOut(
+                    camera=w.camera,
+                    stream=w.stream,
+                    state=s.state.value,
+                    writing=s.writing,
+                    fps=r.fps,
+                    bitrate=r.bitrate,
+                    last_packet=s.last_packet_wall,
+                    packets=s.packets,
+                    reconnects=max(0, s.connects - 1),
+                    last_error=s.last_error,
+                )
+            )
+        disks = [
+            DiskOut(
+                id=d.id,
+                path=d.path,
+                online=d.online,
+                reason=d.reason,
+                total_bytes=d.total_bytes,
+                free_bytes=d.free_bytes,
+            )
+            for d in (node.storage.disks() if node.storage is not None else [])
+        ]
+        return StatusOut(node=node.host.node_id, version=__version__, streams=streams, disks=disks)
+
+
+def _reader(node: Node) -> FragmentReader:
+    storage: object = node.storage  # an optional capability beside StorageBackend
+    if not isinstance(storage, FragmentReader):
+        raise HTTPException(
+            status.HTTP_501_NOT_IMPLEMENTED, "this node's storage cannot serve recordings as MP4"
+        )
+    return storage
+
+
+def _key(node: Node, camera: str, stream: str) -> StreamKey:
+    known = node.cameras.get(camera)
+    if known is None or stream not in known.streams:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recorded stream {camera}/{stream}")
+    return StreamKey(camera, stream)
+
+
+def _span(start: float, end: float | None) -> TimeRange:
+    end = start + 600 if end is None else end
+    if not 0 < end - start <= MAX_PLAYBACK_SECONDS:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "end must be after start, at most 24 h later"
+        )
+    return TimeRange(start, end)
+
+
+def _recording_routes(api: APIRouter, node: Node) -> None:
+    base = "/cameras/{camera}/streams/{stream}"
+
+    @api.get(base + "/timeline", response_model=TimelineOut)
+    def timeline(camera: str, stream: str, start: Start, end: float) -> TimelineOut:
+        key, span = _key(node, camera, stream), _span(start, end)
+        if node.storage is None:
+            return TimelineOut(camera=camera, stream=stream, ranges=[])
+        ranges = node.storage.timeline(key, span)
+        return TimelineOut(
+            camera=camera,
+            stream=stream,
+            ranges=[RangeOut(start=r.start, end=r.end) for r in ranges],
+        )
+
+    @api.get(
+        base + "/playback",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"video/mp4": {}}}},
+    )
+    def playback(camera: str, stream: str, start: Start, end: float | None = None) -> Response:
+        """Fragmented MP4 from the keyframe at or before ``start``; times are UTC seconds."""
+        key, span = _key(node, camera, stream), _span(start, end)
+        chunks = iter(_reader(node).fmp4(key, span))
+        first = next(chunks, None)
+        if first is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "nothing recorded in that range")
+
+        def body() -> Iterator[bytes]:
+            yield first
+            yield from chunks
+
+        return StreamingResponse(body(), media_type="video/mp4")
+
+    @api.get(
+        "/cameras/{camera}/snapshot",
+        response_class=Response,
+        responses={200: {"content": {"image/jpeg": {}}}},
+    )
+    def snapshot(camera: str, at: Start, stream: str = "main") -> Response:
+        key = _key(node, camera, stream)
+        try:
+            return Response(jpeg_at(_reader(node), key, at), media_type="image/jpeg")
+        except NothingRecorded as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+def _export_routes(api: APIRouter, node: Node) -> None:
+    root = node.host.data_dir / "exports"
+
+    @api.post("/exports", response_model=ManifestOut, status_code=201)
+    def create_export(request: ExportRequest) -> ManifestOut:
+        keys = [_key(node, c, request.stream) for c in request.cameras]
+        manifest = exporting.export(
+            _reader(node), keys, TimeRange(request.start, request.end), root, node.host.node_id
+        )
+        return ManifestOut.model_validate(json.loads(manifest.to_json()))
+
+    @api.get("/exports/{export_id}", response_model=ManifestOut)
+    def get_export(export_id: str) -> ManifestOut:
+        return ManifestOut.model_validate_json(_manifest_path(root, export_id).read_text())
+
+    @api.get("/exports/{export_id}/files/{name}", response_class=FileResponse)
+    def export_file(export_id: str, name: str) -> FileResponse:
+        manifest = ManifestOut.model_validate_json(_manifest_path(root, export_id).read_text())
+        if name not in {f.name for f in manifest.files}:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name!r} in this export")
+        return FileResponse(root / export_id / name, media_type="video/mp4", filename=name)
+
+
+def _manifest_path(root: Path, export_id: str) -> Path:
+    if not export_id.replace("-", "").isalnum():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such export")
+    path = root / export_id / "manifest.json"
+    if not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such export")
+    return path

@@ -1,0 +1,99 @@
+"""Live view: fragmented MP4 over a WebSocket, one fragment per frame.
+
+The recorder worker hands each packet to a tap (on its thread); the tap moves
+it onto this connection's event loop through a bounded queue. A viewer that
+falls behind loses packets and is resynchronised at the next keyframe; it
+never slows the recording. Message order: an init segment, then fragments; a
+new init segment when the camera's parameters change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from argus.node.api.auth import TokenAuth
+from argus.node.recorder import StreamWorker
+from argus.node.runtime import Node
+from argus_sdk import StreamDescription, StreamPacket
+from argus_sdk.fmp4 import Muxer, UnsupportedCodec
+
+QUEUE_PACKETS = 150  # about 6 s of 25 fps video; beyond this the viewer is resynchronised
+
+POLICY_VIOLATION = 1008
+UNSUPPORTED_DATA = 1003
+
+
+class _Feed:
+    """Packets of one worker for one viewer, crossing from the worker thread to the loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.queue: asyncio.Queue[StreamPacket] = asyncio.Queue(QUEUE_PACKETS)
+        self.overflowed = False
+
+    def tap(self, packet: StreamPacket) -> None:
+        """Called on the worker thread for every packet; never blocks."""
+        self._loop.call_soon_threadsafe(self._put, packet)
+
+    def _put(self, packet: StreamPacket) -> None:
+        try:
+            self.queue.put_nowait(packet)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+
+async def _send_fragments(ws: WebSocket, worker: StreamWorker, feed: _Feed) -> None:
+    muxer: Muxer | None = None
+    muxed_for: StreamDescription | None = None
+    sent_init: bytes | None = None
+    while True:
+        packet = await feed.queue.get()
+        description = worker.description
+        if description is None:
+            continue
+        if muxer is None or description is not muxed_for or feed.overflowed:
+            feed.overflowed = False
+            muxer, muxed_for = None, description
+            video = description.video
+            if video is not None and not (packet.keyframe and packet.track == video.index):
+                continue  # start (or resume) at a keyframe
+            muxer = Muxer(description, per_frame=True)
+        fragment = muxer.push(packet)
+        if fragment is not None and sent_init is not None:
+            await ws.send_bytes(fragment.data)
+        if muxer.init is not None and muxer.init != sent_init:
+            await ws.send_bytes(muxer.init)
+            sent_init = muxer.init
+
+
+def router(node: Node, auth: TokenAuth) -> APIRouter:
+    api = APIRouter()
+
+    @api.websocket("/cameras/{camera}/streams/{stream}/live")
+    async def live(ws: WebSocket, camera: str, stream: str, token: str = "") -> None:
+        header = ws.headers.get("authorization", "")
+        presented = header[7:] if header.lower().startswith("bearer ") else token
+        if not auth.valid(presented):
+            await ws.close(POLICY_VIOLATION, "a valid node token is required")
+            return
+        worker = node.worker(camera, stream)
+        if worker is None:
+            await ws.close(POLICY_VIOLATION, f"no stream {camera}/{stream}")
+            return
+        await ws.accept()
+        feed = _Feed(asyncio.get_running_loop())
+        worker.add_tap(feed.tap)
+        try:
+            await _send_fragments(ws, worker, feed)
+        except WebSocketDisconnect:
+            pass
+        except UnsupportedCodec as exc:
+            with contextlib.suppress(RuntimeError):
+                await ws.close(UNSUPPORTED_DATA, str(exc))
+        finally:
+            worker.remove_tap(feed.tap)
+
+    return api
