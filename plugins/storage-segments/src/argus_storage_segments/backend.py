@@ -20,7 +20,7 @@ from argus_sdk import (
 )
 from argus_storage_segments import reader, recovery
 from argus_storage_segments.disks import Disk, DiskSet
-from argus_storage_segments.index import RecordingIndex
+from argus_storage_segments.index import FragmentInfo, RecordingIndex, SegmentInfo
 from argus_storage_segments.retention import Retention
 from argus_storage_segments.settings import SegmentsSettings
 from argus_storage_segments.writer import OpenSegment, SegmentWriter
@@ -101,24 +101,38 @@ class SegmentsBackend:
         before its start: directly playable by a browser (Media Source Extensions)."""
         return reader.fmp4_bytes(self.pieces(key, span), relative=relative)
 
-    def pieces(self, key: StreamKey, span: TimeRange) -> list[reader.Piece]:
+    def pieces(self, key: StreamKey, span: TimeRange) -> Iterator[reader.Piece]:
+        """The files and fragments covering ``span``, computed lazily: the first piece
+        costs one index query, so the first bytes of a seek come quickly."""
         lo, hi = int(span.start * 1e6), int(span.end * 1e6)
-        first = self.index.segment_before(key.camera, key.stream, lo)
-        segments = self.index.segments(key.camera, key.stream, lo, hi)
-        if first is not None and (not segments or segments[0].id != first.id):
-            segments.insert(0, first)
-        pieces: list[reader.Piece] = []
-        for seg in segments:
-            disk = self.disk_set.by_id(seg.disk_id)
-            fragments = self.index.fragments(seg.id)
-            if disk is None or not disk.usable or not fragments:
-                continue
-            chosen = reader.select(fragments, lo, hi)
-            pieces.append(reader.Piece(disk.path / seg.path, fragments[0].offset, tuple(chosen)))
+        first = self.index.at(key.camera, key.stream, lo)
+        after, served = -1, set()
+        if first is not None:
+            after = first[0].start_us
+            if first[0].end_us > lo:
+                served.add(first[0].path)
+                yield from self._piece(*first, lo, hi)
+        for seg, fragments in self.index.after(key.camera, key.stream, after, lo, hi):
+            served.add(seg.path)
+            yield from self._piece(seg, fragments, lo, hi)
         live = self._live_piece(key, lo, hi)
-        if live is not None:
-            pieces.append(live)
-        return [p for p in pieces if p.fragments]
+        # A segment just closed is briefly both indexed and live: serve it once.
+        if (
+            live is not None
+            and live.fragments
+            and live.file.name not in {p.rsplit("/", 1)[-1] for p in served}
+        ):
+            yield live
+
+    def _piece(
+        self, seg: SegmentInfo, fragments: list[FragmentInfo], lo: int, hi: int
+    ) -> Iterator[reader.Piece]:
+        disk = self.disk_set.by_id(seg.disk_id)
+        if disk is None or not disk.usable or not fragments:
+            return
+        chosen = reader.select(fragments, lo, hi)
+        if chosen:
+            yield reader.Piece(disk.path / seg.path, fragments[0].offset, tuple(chosen))
 
     def _live_fragments(self, key: StreamKey) -> list:  # type: ignore[type-arg]
         with self._lock:

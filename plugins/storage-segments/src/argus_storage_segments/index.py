@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +58,46 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+_SEGMENT_FRAGMENTS = """
+SELECT s.id, s.disk_id, s.camera, s.stream, s.path, s.start_us, s.end_us, s.bytes,
+       f.offset, f.size, f.start_us, f.end_us, f.keyframe
+FROM segment s JOIN fragment f ON f.segment_id = s.id
+WHERE s.id = (SELECT id FROM segment WHERE camera = ? AND stream = ? AND start_us <= ?
+              ORDER BY start_us DESC LIMIT 1)
+ORDER BY f.seq
+"""
+
+_SEGMENTS_FRAGMENTS_BETWEEN = """
+SELECT s.id, s.disk_id, s.camera, s.stream, s.path, s.start_us, s.end_us, s.bytes,
+       f.offset, f.size, f.start_us, f.end_us, f.keyframe
+FROM segment s JOIN fragment f ON f.segment_id = s.id
+WHERE s.camera = ? AND s.stream = ? AND s.start_us > ? AND s.start_us < ? AND s.end_us > ?
+ORDER BY s.start_us, f.seq
+"""
+
+SegmentWithFragments = tuple[SegmentInfo, list[FragmentInfo]]
+
+
+def _group(rows: Iterable[tuple[int, ...]]) -> Iterator[SegmentWithFragments]:
+    current: SegmentInfo | None = None
+    fragments: list[FragmentInfo] = []
+    for row in rows:
+        if current is None or current.id != row[0]:
+            if current is not None:
+                yield current, fragments
+            current = SegmentInfo(*row[:8])  # type: ignore[arg-type]
+            fragments = []
+        fragments.append(FragmentInfo(row[8], row[9], row[10], row[11], bool(row[12])))
+    if current is not None:
+        yield current, fragments
+
+
 class RecordingIndex:
-    """The index of one node. Thread-safe: reads run concurrently, writes one at a time."""
+    """The index of one node. Thread-safe: reads run concurrently, writes one at a time.
+
+    The playback path (:meth:`at`, :meth:`after`) reads through a plain sqlite3
+    connection per thread: a seek costs one indexed query, not an ORM session.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +107,8 @@ class RecordingIndex:
         )
         event.listen(self.engine, "connect", _sqlite_pragmas)
         self._write = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         self.rebuilt_schema = self._ensure_schema()
 
     def _ensure_schema(self) -> bool:
@@ -86,7 +127,35 @@ class RecordingIndex:
         return fresh
 
     def close(self) -> None:
+        for conn in self._readers:
+            conn.close()
         self.engine.dispose()
+
+    # -- the playback path ------------------------------------------------------
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._local.conn = conn
+            with self._write:
+                self._readers.append(conn)
+        return conn
+
+    def at(self, camera: str, stream: str, at_us: int) -> SegmentWithFragments | None:
+        """The segment of a stream starting at or before ``at_us``, with its fragments."""
+        return next(
+            _group(self._reader().execute(_SEGMENT_FRAGMENTS, (camera, stream, at_us))), None
+        )
+
+    def after(
+        self, camera: str, stream: str, after_start_us: int, start_us: int, end_us: int
+    ) -> Iterator[SegmentWithFragments]:
+        """Segments starting after ``after_start_us`` that overlap ``[start_us, end_us)``."""
+        rows = self._reader().execute(
+            _SEGMENTS_FRAGMENTS_BETWEEN, (camera, stream, after_start_us, end_us, start_us)
+        )
+        return _group(rows)
 
     # -- disks --------------------------------------------------------------
 
