@@ -143,10 +143,8 @@ def main(argv: list[str]) -> int:
     args = _arguments(argv)
     Gst.init(None)
     server = build_server(args.port, args.auth, args.user, args.password)
-    try:
-        server.attach(None)
-    except GLib.Error as exc:
-        print(f"cannot listen on {HOST}:{args.port}: {exc.message}", file=sys.stderr, flush=True)
+    if server.attach(None) == 0:  # 0: no source, e.g. the port is taken (details on stderr)
+        print(f"cannot listen on {HOST}:{args.port}", file=sys.stderr, flush=True)
         return 1
     loop = GLib.MainLoop()
     for signum in (signal.SIGTERM, signal.SIGINT):
