@@ -175,3 +175,31 @@ def test_refused_credentials_are_reported_not_hammered() -> None:
     assert events[0].data["reason"] == "401 Unauthorized"
     assert attempts[1] - attempts[0] >= 30.0  # waits the backoff cap between tries
     assert worker.stats.last_error == "401 Unauthorized"
+
+
+def test_a_failing_live_tap_is_removed_and_recording_goes_on(sim_device: Any) -> None:
+    device, clock = sim_device
+    writer = ListWriter()
+    calls = 0
+
+    def bad_tap(_packet: StreamPacket) -> None:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("Event loop is closed")
+
+    def written(w: ListWriter) -> None:
+        if len(w.packets) == 50:
+            worker.stop()
+
+    writer = ListWriter(written)
+    worker = StreamWorker(
+        "cam",
+        "main",
+        lambda: device.open_stream(0, "main"),
+        lambda _d: writer,
+        lambda _e: None,
+        clock=clock,
+    )
+    worker.add_tap(bad_tap)
+    worker.run()
+    assert calls == 1 and len(writer.packets) == 50

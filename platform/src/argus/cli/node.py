@@ -12,9 +12,10 @@ from rich.console import Console
 
 from argus.kernel import Kernel
 from argus.node import config as node_config
-from argus.node.api import TokenAuth, create_app, load_or_create_token
+from argus.node.api import NodeAuth, create_app, load_or_create_token
 from argus.node.runtime import Node
 from argus.node.status import RateSampler
+from argus.security.tokens import TokenVerifier, load_public_key
 from argus_sdk import ArgusError
 
 app = typer.Typer(help="Run and maintain a recording node.", no_args_is_help=True)
@@ -42,7 +43,7 @@ def run(config: Path = CONFIG) -> None:
     node = _build(config)
     section = node.config.node
     token_path = section.token_file or node.host.data_dir / "node-token"
-    auth = TokenAuth(load_or_create_token(token_path))
+    auth = NodeAuth(load_or_create_token(token_path), _verifier(node))
     sampler = RateSampler(node.workers)
     host, _, port = section.listen.rpartition(":")
     server = uvicorn.Server(
@@ -75,6 +76,19 @@ def run(config: Path = CONFIG) -> None:
         console.print("stopping …")
         sampler.stop()
         node.stop()
+
+
+def _verifier(node: Node) -> TokenVerifier | None:
+    """Verifies the master's tokens when the node has the master's public key."""
+    path = node.config.node.master_public_key_file
+    if path is None:
+        return None
+    try:
+        key = load_public_key(path.read_text())
+    except (OSError, ValueError) as exc:
+        console.print(f"[bold red]cannot read the master's public key {path}:[/] {exc}")
+        raise typer.Exit(2) from exc
+    return TokenVerifier(key, node.host.node_id, node.clock)
 
 
 @app.command()

@@ -54,6 +54,12 @@ class NodeSection(_Model):
         description="Bearer token for the node API; created with a random token if missing. "
         "Default: <data_dir>/node-token.",
     )
+    master_public_key_file: Path | None = Field(
+        None,
+        title="Master public key (PEM)",
+        description="When set, the node also accepts tokens signed by this master and "
+        "enforces the rights they carry, without calling the master.",
+    )
 
 
 class StorageSection(_Model):

@@ -223,7 +223,13 @@ class StreamWorker:
                 self._came_online()
             gate.feed(packet)
             for tap in self._taps:
-                tap(packet)
+                try:
+                    tap(packet)
+                except Exception:  # a viewer's fault must never stop recording
+                    log.exception(
+                        "%s/%s: live tap %r failed; removed", self.camera, self.stream, tap
+                    )
+                    self.remove_tap(tap)
             self._count(packet, video_track)
 
     def _count(self, packet: StreamPacket, video_track: int | None) -> None:

@@ -1,4 +1,9 @@
-"""The node's HTTP API (FastAPI, OpenAPI at /docs): status, recordings, live, export."""
+"""The node's HTTP API (FastAPI, OpenAPI at /docs): status, recordings, live, export.
+
+Every route needs a caller (see :mod:`.auth`) and checks the caller's right on
+each camera it touches; every use of video is reported as an ``argus.audit.*``
+event for the master's audit trail.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
 
 from argus import __version__
 from argus.node import export as exporting
-from argus.node.api import live
-from argus.node.api.auth import TokenAuth
+from argus.node.api.auth import Caller, NodeAuth
 from argus.node.api.models import (
     CameraOut,
     DiskOut,
@@ -24,22 +28,36 @@ from argus.node.api.models import (
     StreamStatusOut,
     TimelineOut,
 )
+from argus.node.recorder import StreamWorker
 from argus.node.runtime import Node
 from argus.node.snapshot import NothingRecorded, jpeg_at
 from argus.node.status import RateSampler
-from argus_sdk import FragmentReader, StreamKey, TimeRange
+from argus.protocol import Right
+from argus_sdk import Event, EventPhase, EventSource, FragmentReader, StreamKey, TimeRange
 
 MAX_PLAYBACK_SECONDS = 24 * 3600
 Start = Annotated[float, Query(description="UTC seconds since the epoch.")]
 
 
-def create_app(node: Node, auth: TokenAuth, sampler: RateSampler) -> FastAPI:
+async def current_caller(request: Request) -> Caller:
+    """The caller of a request, by the app's :class:`NodeAuth` (401 if none)."""
+    auth: NodeAuth = request.app.state.auth
+    return await auth(request)
+
+
+Who = Annotated[Caller, Depends(current_caller)]
+
+
+def create_app(node: Node, auth: NodeAuth, sampler: RateSampler) -> FastAPI:
+    from argus.node.api import live
+
     app = FastAPI(
         title="Argus node API",
         version=__version__,
         description="A recording node: status, timelines, playback, live, export.",
     )
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(auth)])
+    app.state.auth = auth
+    api = APIRouter(prefix="/api/v1")
     _status_routes(api, node, sampler)
     _recording_routes(api, node)
     _export_routes(api, node)
@@ -48,35 +66,40 @@ def create_app(node: Node, auth: TokenAuth, sampler: RateSampler) -> FastAPI:
     return app
 
 
+def audit(node: Node, caller: Caller, action: str, **data: object) -> None:
+    """Report a use of recorded or live video; the master collects these into its audit trail."""
+    node.events.publish(
+        Event(
+            f"argus.audit.{action}",
+            EventSource("user", caller.name),
+            EventPhase.PULSE,
+            {**data, "token": caller.token_id},
+            device_time=node.clock.now(),
+        )
+    )
+
+
+def _visible(caller: Caller, camera: str) -> bool:
+    return caller.may(camera, Right.LIVE) or caller.may(camera, Right.PLAYBACK)
+
+
 def _status_routes(api: APIRouter, node: Node, sampler: RateSampler) -> None:
+
     @api.get("/cameras", response_model=list[CameraOut])
-    def cameras() -> list[CameraOut]:
+    def cameras(caller: Who) -> list[CameraOut]:
+        """The cameras the caller may watch live or play back."""
         return [
             CameraOut(
                 id=c.id, name=c.name, device=c.device, channel=c.channel, streams=list(c.streams)
             )
             for c in node.cameras.values()
+            if _visible(caller, c.id)
         ]
 
     @api.get("/status", response_model=StatusOut)
-    def node_status() -> StatusOut:
-        streams = []
-        for w in node.workers:
-            r, s = sampler.rates(w), w.stats
-            streams.append(
-                StreamStatusOut(
-                    camera=w.camera,
-                    stream=w.stream,
-                    state=s.state.value,
-                    writing=s.writing,
-                    fps=r.fps,
-                    bitrate=r.bitrate,
-                    last_packet=s.last_packet_wall,
-                    packets=s.packets,
-                    reconnects=max(0, s.connects - 1),
-                    last_error=s.last_error,
-                )
-            )
+    def node_status(caller: Who) -> StatusOut:
+        """Streams of the caller's cameras; disks for administrators only."""
+        streams = [_stream_status(w, sampler) for w in node.workers if _visible(caller, w.camera)]
         disks = [
             DiskOut(
                 id=d.id,
@@ -86,9 +109,25 @@ def _status_routes(api: APIRouter, node: Node, sampler: RateSampler) -> None:
                 total_bytes=d.total_bytes,
                 free_bytes=d.free_bytes,
             )
-            for d in (node.storage.disks() if node.storage is not None else [])
+            for d in (node.storage.disks() if node.storage is not None and caller.admin else [])
         ]
         return StatusOut(node=node.host.node_id, version=__version__, streams=streams, disks=disks)
+
+
+def _stream_status(worker: StreamWorker, sampler: RateSampler) -> StreamStatusOut:
+    r, s = sampler.rates(worker), worker.stats
+    return StreamStatusOut(
+        camera=worker.camera,
+        stream=worker.stream,
+        state=s.state.value,
+        writing=s.writing,
+        fps=r.fps,
+        bitrate=r.bitrate,
+        last_packet=s.last_packet_wall,
+        packets=s.packets,
+        reconnects=max(0, s.connects - 1),
+        last_error=s.last_error,
+    )
 
 
 def _reader(node: Node) -> FragmentReader:
@@ -120,7 +159,8 @@ def _recording_routes(api: APIRouter, node: Node) -> None:
     base = "/cameras/{camera}/streams/{stream}"
 
     @api.get(base + "/timeline", response_model=TimelineOut)
-    def timeline(camera: str, stream: str, start: Start, end: float) -> TimelineOut:
+    def timeline(camera: str, stream: str, start: Start, end: float, caller: Who) -> TimelineOut:
+        caller.require(camera, Right.PLAYBACK)
         key, span = _key(node, camera, stream), _span(start, end)
         if node.storage is None:
             return TimelineOut(camera=camera, stream=stream, ranges=[])
@@ -136,13 +176,19 @@ def _recording_routes(api: APIRouter, node: Node) -> None:
         response_class=StreamingResponse,
         responses={200: {"content": {"video/mp4": {}}}},
     )
-    def playback(camera: str, stream: str, start: Start, end: float | None = None) -> Response:
+    def playback(
+        camera: str, stream: str, start: Start, caller: Who, end: float | None = None
+    ) -> Response:
         """Fragmented MP4 from the keyframe at or before ``start``; times are UTC seconds."""
+        caller.require(camera, Right.PLAYBACK)
         key, span = _key(node, camera, stream), _span(start, end)
         chunks = iter(_reader(node).fmp4(key, span))
         first = next(chunks, None)
         if first is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "nothing recorded in that range")
+        audit(
+            node, caller, "playback", camera=camera, stream=stream, start=span.start, end=span.end
+        )
 
         def body() -> Iterator[bytes]:
             yield first
@@ -155,35 +201,57 @@ def _recording_routes(api: APIRouter, node: Node) -> None:
         response_class=Response,
         responses={200: {"content": {"image/jpeg": {}}}},
     )
-    def snapshot(camera: str, at: Start, stream: str = "main") -> Response:
+    def snapshot(camera: str, at: Start, caller: Who, stream: str = "main") -> Response:
+        caller.require(camera, Right.PLAYBACK)
         key = _key(node, camera, stream)
         try:
-            return Response(jpeg_at(_reader(node), key, at), media_type="image/jpeg")
+            jpeg = jpeg_at(_reader(node), key, at)
         except NothingRecorded as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+        audit(node, caller, "snapshot", camera=camera, stream=stream, at=at)
+        return Response(jpeg, media_type="image/jpeg")
 
 
 def _export_routes(api: APIRouter, node: Node) -> None:
     root = node.host.data_dir / "exports"
 
     @api.post("/exports", response_model=ManifestOut, status_code=201)
-    def create_export(request: ExportRequest) -> ManifestOut:
+    def create_export(request: ExportRequest, caller: Who) -> ManifestOut:
+        for camera in request.cameras:
+            caller.require(camera, Right.EXPORT)
         keys = [_key(node, c, request.stream) for c in request.cameras]
         manifest = exporting.export(
             _reader(node), keys, TimeRange(request.start, request.end), root, node.host.node_id
         )
+        audit(
+            node,
+            caller,
+            "export",
+            cameras=request.cameras,
+            stream=request.stream,
+            start=request.start,
+            end=request.end,
+            export=manifest.id,
+        )
         return ManifestOut.model_validate(json.loads(manifest.to_json()))
 
     @api.get("/exports/{export_id}", response_model=ManifestOut)
-    def get_export(export_id: str) -> ManifestOut:
-        return ManifestOut.model_validate_json(_manifest_path(root, export_id).read_text())
+    def get_export(export_id: str, caller: Who) -> ManifestOut:
+        return _readable_manifest(root, export_id, caller)
 
     @api.get("/exports/{export_id}/files/{name}", response_class=FileResponse)
-    def export_file(export_id: str, name: str) -> FileResponse:
-        manifest = ManifestOut.model_validate_json(_manifest_path(root, export_id).read_text())
+    def export_file(export_id: str, name: str, caller: Who) -> FileResponse:
+        manifest = _readable_manifest(root, export_id, caller)
         if name not in {f.name for f in manifest.files}:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name!r} in this export")
         return FileResponse(root / export_id / name, media_type="video/mp4", filename=name)
+
+
+def _readable_manifest(root: Path, export_id: str, caller: Caller) -> ManifestOut:
+    manifest = ManifestOut.model_validate_json(_manifest_path(root, export_id).read_text())
+    for f in manifest.files:
+        caller.require(f.camera, Right.EXPORT)
+    return manifest
 
 
 def _manifest_path(root: Path, export_id: str) -> Path:

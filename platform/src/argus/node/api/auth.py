@@ -1,16 +1,25 @@
-"""Node-local API token, until the master's signed tokens replace it.
+"""Who is calling the node API, and what they may do.
 
-Every route requires it: ``Authorization: Bearer <token>``, or ``?token=`` where a
-browser cannot set headers (``<video src>``, WebSocket).
+Two kinds of credentials, both as ``Authorization: Bearer <token>`` (or
+``?token=`` where a browser cannot set headers: ``<video src>``, WebSocket):
+
+- a token signed by the master for this node (when the node has the master's
+  public key): verified offline, rights per camera as the token states;
+- the node-local token from the token file: full rights, for an operator at the
+  node before it is enrolled (and for tests and recovery).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import HTTPException, Request, status
+
+from argus.protocol import Right, TokenClaims
+from argus.security.tokens import InvalidToken, TokenVerifier
 
 
 def load_or_create_token(path: Path) -> str:
@@ -29,23 +38,65 @@ def load_or_create_token(path: Path) -> str:
     return token
 
 
-class TokenAuth:
-    """FastAPI dependency checking the node token in constant time."""
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: a user of the master, or the node-local operator."""
 
-    def __init__(self, token: str) -> None:
-        self._token = token.encode()
+    name: str
+    admin: bool = False
+    token_id: str = ""
+    rights: dict[str, list[Right]] = field(default_factory=dict)
 
-    def valid(self, presented: str | None) -> bool:
-        return presented is not None and secrets.compare_digest(presented.encode(), self._token)
+    @classmethod
+    def from_claims(cls, claims: TokenClaims) -> Caller:
+        return cls(claims.name, claims.admin, claims.jti, dict(claims.rights))
 
-    async def __call__(self, request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        presented = header[7:] if header.lower().startswith("bearer ") else None
-        if presented is None:
-            presented = request.query_params.get("token")
-        if not self.valid(presented):
+    def may(self, camera: str, right: Right) -> bool:
+        return self.admin or right in self.rights.get(camera, ())
+
+    def require(self, camera: str, right: Right) -> None:
+        if not self.may(camera, right):
             raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "a valid node token is required",
-                headers={"WWW-Authenticate": "Bearer"},
+                status.HTTP_403_FORBIDDEN, f"{self.name} has no {right.value} right on {camera}"
             )
+
+
+LOCAL = Caller("node-local", admin=True)
+
+
+class NodeAuth:
+    """FastAPI dependency: the :class:`Caller` behind the request, or 401."""
+
+    def __init__(self, local_token: str, verifier: TokenVerifier | None = None) -> None:
+        self._local = local_token.encode()
+        self._verifier = verifier
+
+    def caller(self, presented: str | None) -> Caller:
+        """:raises HTTPException: 401 with the reason when the token is not accepted."""
+        if not presented:
+            raise _unauthorized("a token is required")
+        if secrets.compare_digest(presented.encode(), self._local):
+            return LOCAL
+        if self._verifier is None:
+            raise _unauthorized("invalid token")
+        try:
+            return Caller.from_claims(self._verifier.verify(presented))
+        except InvalidToken as exc:
+            raise _unauthorized(exc.reason) from exc
+
+    async def __call__(self, request: Request) -> Caller:
+        return self.caller(
+            bearer(request.headers.get("authorization")) or request.query_params.get("token")
+        )
+
+
+def bearer(header: str | None) -> str | None:
+    if header and header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None
+
+
+def _unauthorized(reason: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": "Bearer"}
+    )

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 
-from argus.node.api.auth import TokenAuth
+from argus.node.api.app import audit
+from argus.node.api.auth import NodeAuth, bearer
 from argus.node.recorder import StreamWorker
 from argus.node.runtime import Node
+from argus.protocol import Right
 from argus_sdk import StreamDescription, StreamPacket
 from argus_sdk.fmp4 import Muxer, UnsupportedCodec
 
@@ -35,8 +37,9 @@ class _Feed:
         self.overflowed = False
 
     def tap(self, packet: StreamPacket) -> None:
-        """Called on the worker thread for every packet; never blocks."""
-        self._loop.call_soon_threadsafe(self._put, packet)
+        """Called on the worker thread for every packet; never blocks, never raises."""
+        with contextlib.suppress(RuntimeError):  # the viewer's loop has just closed
+            self._loop.call_soon_threadsafe(self._put, packet)
 
     def _put(self, packet: StreamPacket) -> None:
         try:
@@ -69,21 +72,25 @@ async def _send_fragments(ws: WebSocket, worker: StreamWorker, feed: _Feed) -> N
             sent_init = muxer.init
 
 
-def router(node: Node, auth: TokenAuth) -> APIRouter:
+def router(node: Node, auth: NodeAuth) -> APIRouter:
     api = APIRouter()
 
     @api.websocket("/cameras/{camera}/streams/{stream}/live")
     async def live(ws: WebSocket, camera: str, stream: str, token: str = "") -> None:
-        header = ws.headers.get("authorization", "")
-        presented = header[7:] if header.lower().startswith("bearer ") else token
-        if not auth.valid(presented):
-            await ws.close(POLICY_VIOLATION, "a valid node token is required")
+        try:
+            caller = auth.caller(bearer(ws.headers.get("authorization")) or token)
+        except HTTPException as exc:
+            await ws.close(POLICY_VIOLATION, str(exc.detail))
+            return
+        if not caller.may(camera, Right.LIVE):
+            await ws.close(POLICY_VIOLATION, f"{caller.name} has no live right on {camera}")
             return
         worker = node.worker(camera, stream)
         if worker is None:
             await ws.close(POLICY_VIOLATION, f"no stream {camera}/{stream}")
             return
         await ws.accept()
+        audit(node, caller, "live", camera=camera, stream=stream)
         feed = _Feed(asyncio.get_running_loop())
         worker.add_tap(feed.tap)
         try:
