@@ -35,7 +35,7 @@ SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
 HOST = "127.0.0.1"
 READY = "READY"
 #: The mounts ``rtsp_server.py`` serves (see its docstring).
-MOUNTS = ("/h264", "/h264-aac", "/h264-pcma", "/h264-pcmu", "/h265", "/auth-h264")
+MOUNTS = ("/h264", "/h264-aac", "/h264-pcma", "/h264-pcmu", "/h265", "/h264-1080p", "/auth-h264")
 AUTH_MOUNT = "/auth-h264"
 #: GStreamer elements the mounts need, with the Debian package that has them.
 ELEMENTS = {

@@ -14,6 +14,7 @@ Mounts (every video 640x360 at 25 fps with a burnt-in clock, one IDR every 2 s):
 ``/h264-pcma``  H.264 + G.711 A-law 8 kHz mono
 ``/h264-pcmu``  H.264 + G.711 µ-law 8 kHz mono
 ``/h265``       H.265 main (x265, tune=zerolatency)
+``/h264-1080p`` H.264 high 1920x1080 25 fps 4 Mbit/s (for benchmarks)
 ``/auth-h264``  as ``/h264``, only for ``--user``/``--password``
 ==============  ==============================================================
 
@@ -59,6 +60,15 @@ H265 = (
     f"{_RAW} ! videoconvert ! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=50"
     " bitrate=1000 ! video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=1"
 )
+# For benchmarks: a realistic 1080p25 camera at 4 Mbit/s (about 30 % of a core to encode,
+# shared by all clients).
+H264_1080 = (
+    "videotestsrc is-live=true pattern=smpte horizontal-speed=3"
+    " ! video/x-raw,width=1920,height=1080,framerate=25/1"
+    " ! clockoverlay ! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast"
+    " key-int-max=50 bitrate=4000 ! video/x-h264,profile=high"
+    " ! rtph264pay name=pay0 pt=96 config-interval=1"
+)
 _TONE = "audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample"
 AAC = (
     f"{_TONE} ! audio/x-raw,rate=16000,channels=1 ! avenc_aac bitrate=32000"
@@ -73,6 +83,7 @@ MOUNTS: dict[str, str] = {
     "/h264-pcma": f"{H264} {PCMA}",
     "/h264-pcmu": f"{H264} {PCMU}",
     "/h265": H265,
+    "/h264-1080p": H264_1080,
     AUTH_MOUNT: H264,
 }
 

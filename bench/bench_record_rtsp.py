@@ -1,0 +1,157 @@
+"""CPU per recorded RTSP stream: Argus node vs ffmpeg's segment muxer, same streams, same run.
+
+N cameras all pull GStreamer's shared 1080p25 H.264 mount (4 Mbit/s) over
+RTSP/TCP on loopback. First a real ``argus node run`` records them (rtsp
+driver -> recorder -> segments backend); then N ``ffmpeg -rtsp_transport tcp
+-i URL -c copy -f segment -segment_time 60`` processes record the same
+streams. Each side runs alone, after a warm-up; its CPU time is read from
+/proc (the RTSP server's own CPU is not counted for either). Goal: Argus <= 0.5
+of ffmpeg per stream; and how many such streams one core can hold.
+
+    python bench/bench_record_rtsp.py [--streams 8] [--seconds 30] [--warmup 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from argus.testing.rtsp import RtspServer, rtsp_peer_missing
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+MOUNT = "/h264-1080p"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its waited-for children so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / CLK_TCK
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def measure(pids: list[int], warmup: float, seconds: float) -> tuple[float, float]:
+    """(CPU seconds used by ``pids`` during the window, window length)."""
+    time.sleep(warmup)
+    before, t0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
+    time.sleep(seconds)
+    return sum(cpu_seconds(p) for p in pids) - before, time.monotonic() - t0
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def run_argus(url: str, streams: int, work: Path, warmup: float, seconds: float) -> float:
+    disk = work / "argus-disk"
+    disk.mkdir()
+    devices = "\n".join(
+        f'[[devices]]\nid = "cam{i:02d}"\ndriver = "rtsp"\nsettings = {{ main_url = "{url}" }}\n'
+        for i in range(streams)
+    )
+    config = work / "node.toml"
+    config.write_text(
+        f'[node]\nid = "bench"\ndata_dir = "{work / "argus-data"}"\n'
+        f'listen = "127.0.0.1:{free_port()}"\n\n[storage]\nbackend = "segments"\n'
+        f'settings = {{ disks = [{{ path = "{disk}", min_free_mb = 0 }}] }}\n\n{devices}'
+    )
+    node = subprocess.Popen(
+        [sys.executable, "-m", "argus", "node", "run", "-c", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=(work / "node.log").open("wb"),
+    )
+    try:
+        used, window = measure([node.pid], warmup, seconds)
+    finally:
+        stop([node])
+    written = sum(f.stat().st_size for f in disk.rglob("*.mp4"))
+    print(
+        f"argus node: {streams} streams, {used:.2f} s CPU over {window:.1f} s, "
+        f"{written / 1e6:.0f} MB written in total"
+    )
+    return used / window
+
+
+def run_ffmpeg(url: str, streams: int, work: Path, warmup: float, seconds: float) -> float:
+    procs = []
+    for i in range(streams):
+        out = work / f"ffmpeg-{i:02d}"
+        out.mkdir()
+        procs.append(
+            subprocess.Popen(
+                [
+                    "ffmpeg",
+                    "-nostdin",
+                    "-loglevel",
+                    "error",
+                    "-rtsp_transport",
+                    "tcp",
+                    "-i",
+                    url,
+                    "-c",
+                    "copy",
+                    "-f",
+                    "segment",
+                    "-segment_time",
+                    "60",
+                    str(out / "seg%05d.mp4"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    try:
+        used, window = measure([p.pid for p in procs], warmup, seconds)
+    finally:
+        stop(procs)
+    print(f"ffmpeg x {streams}: {used:.2f} s CPU over {window:.1f} s")
+    return used / window
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--streams", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--warmup", type=float, default=8.0)
+    args = parser.parse_args()
+    missing = rtsp_peer_missing()
+    if missing:
+        sys.exit(f"cannot run the RTSP peer: {missing}")
+    if shutil.which("ffmpeg") is None:
+        sys.exit("ffmpeg is not installed (Debian package ffmpeg)")
+    with tempfile.TemporaryDirectory(prefix="argus-bench-rtsp-") as tmp, RtspServer() as server:
+        work, url = Path(tmp), server.url(MOUNT)
+        argus = run_argus(url, args.streams, work, args.warmup, args.seconds)
+        ffmpeg = run_ffmpeg(url, args.streams, work, args.warmup, args.seconds)
+    a, f = argus / args.streams * 100, ffmpeg / args.streams * 100
+    print(
+        f"== CPU per recorded 1080p25 stream (% of one core) ==\n"
+        f"argus {a:.2f} %   ffmpeg segment muxer {f:.2f} %   ratio argus/ffmpeg "
+        f"{a / f:.2f} (goal <= 0.5)\n"
+        f"one core holds about {100 / a:.0f} such streams in Argus "
+        f"({100 / f:.0f} with ffmpeg)"
+    )
+
+
+if __name__ == "__main__":
+    main()
