@@ -97,10 +97,13 @@ def test_rtsp_cameras_record_survive_an_outage_and_play_back(tmp_path: Path) -> 
 
             def recorded(camera: str) -> list[dict[str, float]]:
                 now = time.time()
-                r = api.get(
-                    f"/api/v1/cameras/{camera}/streams/main/timeline",
-                    params={"start": now - 600, "end": now + 10},
-                )
+                try:  # the API may not listen yet
+                    r = api.get(
+                        f"/api/v1/cameras/{camera}/streams/main/timeline",
+                        params={"start": now - 600, "end": now + 10},
+                    )
+                except httpx.TransportError:
+                    return []
                 return r.json()["ranges"] if r.status_code == 200 else []
 
             def all_recording() -> bool:
