@@ -1,0 +1,1 @@
+"""The master: users and rights, configuration, node registry, audit trail, packages."""
