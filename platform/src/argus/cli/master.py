@@ -1,0 +1,89 @@
+"""``argus master``: the master's database, backups and (with the master API) its server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from argus.master import backup as backups
+from argus.master import config as master_config
+from argus.master.db import SchemaVersionError, make_engine, upgrade
+from argus_sdk import ArgusError
+
+app = typer.Typer(help="Maintain the master: database, backups.", no_args_is_help=True)
+console = Console(stderr=True)
+
+CONFIG = typer.Option(
+    Path("argus-master.toml"), "--config", "-c", help="Master configuration file."
+)
+
+
+def _config(path: Path) -> master_config.MasterConfig:
+    try:
+        return master_config.load(path)
+    except ArgusError as exc:
+        console.print(f"[bold red]invalid configuration:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate(config: Path = CONFIG) -> None:
+    """Create or upgrade the master database to this Argus's schema."""
+    section = _config(config).master
+    section.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        revision = upgrade(section.database_url)
+    except SchemaVersionError as exc:
+        console.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"database at revision {revision}")
+
+
+@app.command()
+def backup(
+    out: Path = typer.Argument(..., help="Backup file to write (mode 0600)."),
+    server: str | None = typer.Option(None, help="Back up only this node's settings."),
+    config: Path = CONFIG,
+) -> None:
+    """Write the whole configuration (or one server's settings) to a backup file."""
+    engine = make_engine(_config(config).master.database_url)
+    try:
+        document = (
+            backups.backup_server(engine, server) if server else backups.backup_system(engine)
+        )
+        backups.write(document, out)
+    except backups.BackupError as exc:
+        console.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    counts = ", ".join(f"{len(rows)} {name}" for name, rows in document["tables"].items())
+    console.print(f"wrote {out}: {counts}")
+
+
+@app.command()
+def restore(
+    file: Path = typer.Argument(..., help="A backup file written by argus master backup."),
+    server: str | None = typer.Option(
+        None, help="Restore this node's settings from a server backup."
+    ),
+    config: Path = CONFIG,
+) -> None:
+    """Restore a system backup onto a fresh master, or one server's settings onto its node."""
+    section = _config(config).master
+    section.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(section.database_url)
+    try:
+        document = backups.read(file)
+        if server:
+            backups.restore_server(engine, document, server)
+        else:
+            backups.restore_system(engine, document)
+    except backups.BackupError as exc:
+        console.print(f"[bold red]not restored:[/] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    console.print(f"restored {document['kind']} backup from {file}")
