@@ -24,6 +24,8 @@ from sqlalchemy import DateTime, Dialect, Enum, LargeBinary
 from sqlalchemy.dialects import mssql, mysql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from argus_sdk import Clock
+
 UTC = dt.UTC
 #: Bytes: BLOB (at most 64 KiB) on MariaDB/MySQL, BYTEA, and VARBINARY(max) on SQL Server —
 #: spelled out, as SQLAlchemy picks the deprecated IMAGE when it cannot ask the server its
@@ -37,6 +39,11 @@ BLOB = LargeBinary().with_variant(
 def utcnow() -> dt.datetime:
     """The current instant, timezone-aware in UTC (the default of time columns)."""
     return dt.datetime.now(UTC)
+
+
+def instant(clock: Clock) -> dt.datetime:
+    """A clock's wall time as an aware UTC datetime (what time columns take)."""
+    return dt.datetime.fromtimestamp(clock.now(), UTC)
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
