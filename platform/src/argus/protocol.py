@@ -53,3 +53,155 @@ class TokenClaims(BaseModel):
 
 def node_audience(node_id: str) -> str:
     return f"argus-node:{node_id}"
+
+
+# --- Node registry: enrolment and heartbeats -------------------------------------------------
+
+#: A node id: what ``argus.master.db.models.Node.name`` holds.
+NODE_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+
+
+class EnrolRequest(BaseModel):
+    """A node's first call to the master: it presents the one-time enrolment token an admin
+    gave it and describes itself. The master answers with an :class:`EnrolReply` or refuses
+    (unknown, used or expired token; a platform version outside the master's version policy).
+
+    ``platform_version`` is any string here: the master parses it (PEP 440) so that a
+    malformed version is refused with a message, not a validation error.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    token: str = Field(min_length=1, max_length=256, description="The one-time enrolment token.")
+    node_id: str = Field(
+        pattern=NODE_ID_PATTERN,
+        description="The node id from the node's configuration; must be the one the token "
+        "was issued for.",
+    )
+    platform_version: str = Field(
+        max_length=64, description="Argus version the node runs (PEP 440, e.g. '8.1.0')."
+    )
+    architecture: str = Field(
+        max_length=32, description="platform.machine() of the node: x86_64, i686, aarch64 …"
+    )
+    os: str = Field(max_length=255, description="Operating system name and version.")
+    wheel_tags: list[str] = Field(
+        default_factory=list,
+        description="str() of packaging.tags.sys_tags() on the node, most preferred first: "
+        "decides which variant (32/64-bit, OS) of a package the node gets.",
+    )
+    listen_address: str = Field(
+        max_length=255,
+        description="Base URL of the node's API, where clients fetch streams "
+        "(http://10.0.0.7:5009).",
+    )
+
+
+class EnrolReply(BaseModel):
+    """The master's answer to an accepted :class:`EnrolRequest`.
+
+    ``credential`` is shown this once: the master keeps only its hash. The node stores it
+    (mode 0600) and presents it with every call; it stays valid until the node is enrolled
+    again or deleted.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    node_id: str = Field(description="The node id the master filed the node under.")
+    credential: str = Field(description="The node's long-lived secret for calling the master.")
+    master_public_key: str = Field(
+        description="The master's Ed25519 public key (PEM): verifies user tokens offline."
+    )
+    master_id: str = Field(description="The master's id: the issuer ('iss') of its tokens.")
+    protocol_version: int = Field(
+        default=PROTOCOL_VERSION, description="The master's PROTOCOL_VERSION."
+    )
+
+
+class StreamState(enum.StrEnum):
+    """What a recorder worker is doing; the values of ``argus.node.recorder.StreamState``."""
+
+    STARTING = "starting"  # opening the stream, or waiting for its first keyframe
+    RECORDING = "recording"  # packets arrive (whether they are written is ``writing``)
+    RECONNECTING = "reconnecting"  # the device dropped or stalled; retrying with backoff
+    NEEDS_CREDENTIALS = "needs-credentials"  # the device refused the credentials
+    STOPPED = "stopped"  # the worker ended (node stopping, camera removed)
+
+
+class StreamReport(BaseModel):
+    """One recorded stream of a camera, as a heartbeat reports it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    camera: str = Field(max_length=64, description="Camera id.")
+    stream: str = Field(max_length=64, description="Stream name (main, sub …).")
+    state: StreamState = Field(description="What the stream's recorder worker is doing.")
+    writing: bool = Field(description="Packets are going to storage right now.")
+    recording_expected: bool = Field(
+        description="The stream's recording policy wants it written now (always for "
+        "continuous recording; during an event or schedule otherwise). Expected but not "
+        "writing is a stopped recording."
+    )
+    last_packet: float | None = Field(
+        default=None, description="Node wall time (UTC epoch seconds) of the last packet read."
+    )
+    last_error: str = Field(
+        default="", max_length=1024, description="Why the stream last went offline; '' if never."
+    )
+
+
+class DiskReport(BaseModel):
+    """One disk of the node's storage backend (``argus_sdk.DiskStatus``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(max_length=128, description="The backend's disk id; '' when unknown.")
+    path: str = Field(max_length=255, description="Where the disk is mounted on the node.")
+    online: bool = Field(description="Usable for recording.")
+    reason: str = Field(default="", max_length=1024, description="Why it is not usable.")
+    total_bytes: int = Field(ge=0, description="Capacity; 0 when unknown.")
+    free_bytes: int = Field(ge=0, description="Free space; 0 when unknown.")
+
+
+class Heartbeat(BaseModel):
+    """What a node tells the master every few seconds: that it is alive, and its health.
+
+    The node authenticates with its credential (not part of this body). Every heartbeat
+    is a full picture: a stream or disk left out is one the node no longer has.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    node_id: str = Field(pattern=NODE_ID_PATTERN, description="The node id.")
+    sent: float = Field(
+        description="Node wall time (UTC epoch seconds) when sent; informational, clock "
+        "offsets are measured separately."
+    )
+    platform_version: str = Field(max_length=64, description="Argus version the node runs.")
+    streams: list[StreamReport] = Field(
+        default_factory=list, description="Every stream the node records."
+    )
+    disks: list[DiskReport] = Field(
+        default_factory=list, description="Every disk of the node's storage."
+    )
+    applied_config_version: int | None = Field(
+        default=None,
+        description="The desired-configuration version the node has applied; None: none yet.",
+    )
+
+
+class HeartbeatReply(BaseModel):
+    """The master's answer to a :class:`Heartbeat`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    master_time: float = Field(description="Master wall time (UTC epoch seconds).")
+    desired_config_version: int = Field(
+        description="The configuration version the node should run; it fetches its "
+        "configuration when this differs from the one it applied."
+    )
+    must_re_enrol: bool = Field(
+        default=False,
+        description="An admin issued a new enrolment token for this node: the node must "
+        "enrol again with it; nothing else in this heartbeat was recorded.",
+    )
