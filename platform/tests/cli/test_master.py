@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from argus.master.db import Profile, make_engine
+from argus.master.services import audit
 
 
 def argus(*args: str) -> subprocess.CompletedProcess[str]:
@@ -54,6 +55,13 @@ def test_backup_of_one_master_restores_onto_a_fresh_one(tmp_path: Path) -> None:
 
     refused = argus("restore", str(out), "-c", str(second))
     assert refused.returncode == 2 and "already holds configuration" in refused.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'second' / 'master.sqlite'}")
+    with Session(engine) as s:
+        actions = [e.action for e in audit.query(s, limit=10)]
+        actor = audit.query(s, limit=1)[0].actor_name
+    engine.dispose()
+    assert actions == ["backup.system", "restore.system"]  # newest first
+    assert actor.startswith("cli:")
 
 
 def test_bad_configuration_and_files_are_refused_clearly(tmp_path: Path) -> None:

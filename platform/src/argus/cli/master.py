@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from argus.master import backup as backups
 from argus.master import config as master_config
 from argus.master.db import SchemaVersionError, make_engine, upgrade
-from argus_sdk import ArgusError
+from argus.master.db.enums import ActorKind
+from argus.master.services import audit
+from argus.master.services.audit import Actor, Target
+from argus_sdk import ArgusError, SystemClock
 
 app = typer.Typer(help="Maintain the master: database, backups.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -18,6 +24,20 @@ console = Console(stderr=True)
 CONFIG = typer.Option(
     Path("argus-master.toml"), "--config", "-c", help="Master configuration file."
 )
+
+
+def _audit(engine: Engine, action: str, target: str, detail: str) -> None:
+    """Record a command-line admin action; the actor is the local operating-system user."""
+    actor = Actor(ActorKind.SYSTEM, None, f"cli:{getpass.getuser()}")
+    with Session(engine) as session, session.begin():
+        audit.record(
+            session,
+            SystemClock(),
+            actor=actor,
+            action=action,
+            target=Target("system", target, target),
+            detail=detail,
+        )
 
 
 def _config(path: Path) -> master_config.MasterConfig:
@@ -54,6 +74,12 @@ def backup(
             backups.backup_server(engine, server) if server else backups.backup_system(engine)
         )
         backups.write(document, out)
+        _audit(
+            engine,
+            "backup.server" if server else "backup.system",
+            server or "system",
+            f"written to {out.resolve()}",
+        )
     except backups.BackupError as exc:
         console.print(f"[bold red]{exc}[/]")
         raise typer.Exit(2) from exc
@@ -81,6 +107,12 @@ def restore(
             backups.restore_server(engine, document, server)
         else:
             backups.restore_system(engine, document)
+        _audit(
+            engine,
+            "restore.server" if server else "restore.system",
+            server or "system",
+            f"from {file.resolve()}, backup made {document.get('created')}",
+        )
     except backups.BackupError as exc:
         console.print(f"[bold red]not restored:[/] {exc}")
         raise typer.Exit(2) from exc
