@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 from types import FrameType
 
+import httpx
 import typer
 import uvicorn
 from rich.console import Console
@@ -15,6 +17,7 @@ from argus.node import config as node_config
 from argus.node.api import NodeAuth, create_app, load_or_create_token
 from argus.node.runtime import Node
 from argus.node.status import RateSampler
+from argus.node.uplink import Uplink
 from argus.security.tokens import TokenVerifier, load_public_key
 from argus_sdk import ArgusError
 
@@ -43,7 +46,8 @@ def run(config: Path = CONFIG) -> None:
     node = _build(config)
     section = node.config.node
     token_path = section.token_file or node.host.data_dir / "node-token"
-    auth = NodeAuth(load_or_create_token(token_path), _verifier(node))
+    uplink = _uplink(node)
+    auth = NodeAuth(load_or_create_token(token_path), _verifier(node, uplink))
     sampler = RateSampler(node.workers)
     host, _, port = section.listen.rpartition(":")
     server = uvicorn.Server(
@@ -65,6 +69,8 @@ def run(config: Path = CONFIG) -> None:
     signal.signal(signal.SIGINT, stop_requested)
     node.start()
     sampler.start()
+    if uplink is not None:
+        uplink.start()
     console.print(
         f"node {node.host.node_id}: recording {len(node.workers)} streams from "
         f"{len(node.cameras)} cameras; API on http://{section.listen} "
@@ -74,19 +80,50 @@ def run(config: Path = CONFIG) -> None:
         server.run()
     finally:
         console.print("stopping …")
+        if uplink is not None:
+            uplink.stop()
         sampler.stop()
         node.stop()
 
 
-def _verifier(node: Node) -> TokenVerifier | None:
-    """Verifies the master's tokens when the node has the master's public key."""
-    path = node.config.node.master_public_key_file
-    if path is None:
+def _uplink(node: Node) -> Uplink | None:
+    """The link to the master, enrolled on first start; ``None`` for a node on its own."""
+    section = node.config.node
+    if section.master_url is None:
         return None
+    uplink = Uplink(node, section.master_url, interval=section.heartbeat_seconds)
+    if not uplink.enrolled:
+        token = os.environ.get("ARGUS_ENROLMENT_TOKEN", "")
+        if section.enrolment_token_file is not None:
+            token = section.enrolment_token_file.read_text().strip()
+        if not token:
+            console.print(
+                "[bold red]not enrolled:[/] set [node] enrolment_token_file or "
+                "ARGUS_ENROLMENT_TOKEN to the token made on the master"
+            )
+            raise typer.Exit(2)
+        try:
+            uplink.enrol(token, section.listen)
+        except (ArgusError, httpx.HTTPError) as exc:
+            console.print(f"[bold red]cannot enrol:[/] {exc}")
+            raise typer.Exit(2) from exc
+    return uplink
+
+
+def _verifier(node: Node, uplink: Uplink | None) -> TokenVerifier | None:
+    """Verifies the master's tokens when the node has the master's public key (configured,
+    or received at enrolment)."""
+    path = node.config.node.master_public_key_file
     try:
-        key = load_public_key(path.read_text())
+        if path is not None:
+            pem: str | None = path.read_text()
+        else:
+            pem = uplink.master_public_key() if uplink is not None else None
+        if pem is None:
+            return None
+        key = load_public_key(pem)
     except (OSError, ValueError) as exc:
-        console.print(f"[bold red]cannot read the master's public key {path}:[/] {exc}")
+        console.print(f"[bold red]cannot read the master's public key:[/] {exc}")
         raise typer.Exit(2) from exc
     return TokenVerifier(key, node.host.node_id, node.clock)
 

@@ -54,6 +54,19 @@ class NodeSection(_Model):
         description="Bearer token for the node API; created with a random token if missing. "
         "Default: <data_dir>/node-token.",
     )
+    master_url: str | None = Field(
+        None,
+        title="Master URL",
+        description="e.g. http://master.example:5008; none: the node "
+        "runs alone with its local token.",
+    )
+    enrolment_token_file: Path | None = Field(
+        None,
+        title="Enrolment token file",
+        description="The one-time token an administrator made for this node on the master "
+        "(or set ARGUS_ENROLMENT_TOKEN). Used once, at the first start.",
+    )
+    heartbeat_seconds: float = Field(5.0, ge=0.5, le=300, title="Heartbeat interval (s)")
     master_public_key_file: Path | None = Field(
         None,
         title="Master public key (PEM)",

@@ -8,7 +8,6 @@ online as one ``argus.camera.offline`` event (start … end).
 from __future__ import annotations
 
 import dataclasses
-import enum
 import logging
 import threading
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 
 from argus.node.backoff import Backoff
 from argus.node.policy import Continuous, RecordingPolicy
+from argus.protocol import StreamState
 from argus_sdk import (
     AuthenticationFailed,
     Clock,
@@ -38,14 +38,6 @@ OpenWriter = Callable[[StreamDescription], StorageWriter]
 Publish = Callable[[Event], None]
 
 _NAP = 0.2  # longest uninterruptible wait while backing off
-
-
-class StreamState(enum.StrEnum):
-    STARTING = "starting"
-    RECORDING = "recording"
-    RECONNECTING = "reconnecting"
-    NEEDS_CREDENTIALS = "needs-credentials"
-    STOPPED = "stopped"
 
 
 @dataclass
@@ -190,6 +182,10 @@ class StreamWorker:
 
     def remove_tap(self, tap: Tap) -> None:
         self._taps = [t for t in self._taps if t is not tap]
+
+    def recording_expected(self, wall: float) -> bool:
+        """Whether the recording policy wants this stream written at ``wall``."""
+        return self._policy.active(wall)
 
     def _session(self) -> None:
         source = self._open_source()

@@ -1,0 +1,174 @@
+"""The node's link to its master: enrolment, then heartbeats.
+
+On first start with a ``[node] master_url`` and an enrolment token, the node
+enrols and keeps what the master returns in its data directory: the node
+credential (0600) and the master's public key, with which it verifies the
+tokens users bring. Then it sends a heartbeat every ``heartbeat_seconds``:
+every stream's state and every disk. The master being away never stops
+recording; the node retries and logs each outage once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform as host
+import threading
+from pathlib import Path
+
+import httpx
+from packaging.tags import sys_tags
+
+from argus import __version__
+from argus.node.runtime import Node
+from argus.protocol import (
+    DiskReport,
+    EnrolReply,
+    EnrolRequest,
+    Heartbeat,
+    HeartbeatReply,
+    StreamReport,
+)
+from argus_sdk import ConfigurationError
+
+log = logging.getLogger("argus.node.uplink")
+
+CREDENTIAL_FILE = "master-credential"
+MASTER_KEY_FILE = "master-public-key.pem"
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
+class Uplink:
+    """Enrols the node and keeps heartbeating. ``start``/``stop`` from the main thread."""
+
+    def __init__(
+        self,
+        node: Node,
+        master_url: str,
+        *,
+        interval: float = 5.0,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self._node = node
+        self._http = client or httpx.Client(base_url=master_url.rstrip("/"), timeout=10)
+        self._interval = interval
+        self._dir = node.host.data_dir
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
+        self.last_reply: HeartbeatReply | None = None
+        self._reachable = True
+
+    @property
+    def enrolled(self) -> bool:
+        return (self._dir / CREDENTIAL_FILE).exists()
+
+    def master_public_key(self) -> str | None:
+        path = self._dir / MASTER_KEY_FILE
+        return path.read_text() if path.exists() else None
+
+    def enrol(self, token: str, listen_address: str) -> EnrolReply:
+        """Enrol with a one-time token; keep the credential and the master's public key.
+
+        :raises ConfigurationError: the master refused (bad token, version outside its
+            policy …) — the message is the master's.
+        """
+        request = EnrolRequest(
+            token=token,
+            node_id=self._node.host.node_id,
+            platform_version=__version__,
+            architecture=host.machine(),
+            os=f"{host.system()} {host.release()}",
+            wheel_tags=[str(t) for t in list(sys_tags())[:50]],
+            listen_address=listen_address,
+        )
+        response = self._http.post("/api/v1/nodes/enrol", json=request.model_dump(mode="json"))
+        if response.status_code != 200:
+            raise ConfigurationError(f"the master refused enrolment: {_detail(response)}")
+        reply = EnrolReply.model_validate(response.json())
+        _write_private(self._dir / CREDENTIAL_FILE, reply.credential)
+        (self._dir / MASTER_KEY_FILE).write_text(reply.master_public_key)
+        log.info("enrolled with master %s", reply.master_id)
+        return reply
+
+    def heartbeat(self) -> HeartbeatReply:
+        """Send one heartbeat. :raises httpx.HTTPError: the master is unreachable or refused."""
+        credential = (self._dir / CREDENTIAL_FILE).read_text().strip()
+        response = self._http.post(
+            "/api/v1/nodes/heartbeat",
+            json=self.report().model_dump(mode="json"),
+            headers={"Authorization": f"Bearer {credential}"},
+        )
+        response.raise_for_status()
+        reply = HeartbeatReply.model_validate(response.json())
+        if reply.must_re_enrol:
+            log.error("the master asks this node to enrol again with a new token")
+        self.last_reply = reply
+        return reply
+
+    def report(self) -> Heartbeat:
+        node, now = self._node, self._node.clock.now()
+        streams = [
+            StreamReport(
+                camera=w.camera,
+                stream=w.stream,
+                state=w.stats.state,
+                writing=w.stats.writing,
+                recording_expected=w.recording_expected(now),
+                last_packet=w.stats.last_packet_wall,
+                last_error=w.stats.last_error[:1024],
+            )
+            for w in node.workers
+        ]
+        disks = [
+            DiskReport(
+                id=d.id,
+                path=d.path[:255],
+                online=d.online,
+                reason=d.reason[:1024],
+                total_bytes=d.total_bytes,
+                free_bytes=d.free_bytes,
+            )
+            for d in (node.storage.disks() if node.storage is not None else [])
+        ]
+        return Heartbeat(
+            node_id=node.host.node_id,
+            sent=now,
+            platform_version=__version__,
+            streams=streams,
+            disks=disks,
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=15)
+        self._http.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.heartbeat()
+                if not self._reachable:
+                    log.info("master reachable again")
+                self._reachable = True
+            except httpx.HTTPError as exc:
+                if self._reachable:
+                    log.warning("master unreachable, recording goes on: %s", exc)
+                self._reachable = False
+            self._stop.wait(self._interval)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    return str(body.get("detail", body)) if isinstance(body, dict) else str(body)

@@ -1,0 +1,95 @@
+"""The node's heartbeat report, and a master that cannot be reached."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from argus.kernel import Kernel
+from argus.node.config import NodeConfig
+from argus.node.runtime import Node
+from argus.node.uplink import Uplink
+from argus.protocol import StreamState
+
+
+def unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Node:
+    (tmp_path / "disk").mkdir()
+    config = NodeConfig.model_validate(
+        {
+            "node": {"id": "n7", "data_dir": str(tmp_path / "data")},
+            "storage": {
+                "backend": "segments",
+                "settings": {"disks": [{"path": str(tmp_path / "disk"), "min_free_mb": 0}]},
+            },
+            "devices": [
+                {
+                    "id": "gate",
+                    "driver": "sim",
+                    "settings": {
+                        "name": "Gate",
+                        "main_profile": "360p",
+                        "sub_profile": None,
+                        "loop_seconds": 2,
+                    },
+                },
+                {
+                    "id": "dock",
+                    "driver": "sim",
+                    "settings": {
+                        "name": "Dock",
+                        "main_profile": "360p",
+                        "sub_profile": None,
+                        "loop_seconds": 2,
+                    },
+                    "recording": {"mode": "event"},
+                },
+            ],
+        }
+    )
+    kernel = Kernel(enabled={"sim", "segments"})
+    kernel.load()
+    return Node(kernel, config)
+
+
+def test_the_report_holds_every_stream_and_disk(node: Node) -> None:
+    node.start()
+    try:
+        deadline = time.monotonic() + 30
+        while any(w.stats.state is not StreamState.RECORDING for w in node.workers):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        report = Uplink(node, "http://127.0.0.1:9").report()
+    finally:
+        node.stop()
+    streams = {s.camera: s for s in report.streams}
+    assert report.node_id == "n7" and set(streams) == {"gate", "dock"}
+    assert streams["gate"].recording_expected and streams["gate"].state is StreamState.RECORDING
+    assert not streams["dock"].recording_expected  # event mode, no event
+    [disk] = report.disks
+    assert disk.online and disk.free_bytes > 0 and len(disk.id) == 36
+
+
+def test_an_unreachable_master_is_logged_once_and_changes_nothing(
+    node: Node, caplog: pytest.LogCaptureFixture
+) -> None:
+    (node.host.data_dir / "master-credential").write_text("secret")
+    uplink = Uplink(node, f"http://127.0.0.1:{unused_port()}", interval=0.05)
+    with caplog.at_level(logging.WARNING, logger="argus.node.uplink"):
+        uplink.start()
+        time.sleep(0.5)
+        uplink.stop()
+    warnings = [r for r in caplog.records if "master unreachable" in r.getMessage()]
+    assert len(warnings) == 1
+    assert uplink.last_reply is None
+    node.stop()
