@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import getpass
+import signal
 from pathlib import Path
+from types import FrameType
 
 import typer
+import uvicorn
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -16,6 +19,7 @@ from argus.master.db import SchemaVersionError, make_engine, upgrade
 from argus.master.db.enums import ActorKind
 from argus.master.services import audit
 from argus.master.services.audit import Actor, Target
+from argus.master.services.errors import ServiceError
 from argus_sdk import ArgusError, SystemClock
 
 app = typer.Typer(help="Maintain the master: database, backups.", no_args_is_help=True)
@@ -46,6 +50,52 @@ def _config(path: Path) -> master_config.MasterConfig:
     except ArgusError as exc:
         console.print(f"[bold red]invalid configuration:[/] {exc}")
         raise typer.Exit(2) from exc
+
+
+@app.command()
+def run(config: Path = CONFIG) -> None:
+    """Serve the master API on the configured address until SIGTERM or Ctrl-C.
+
+    Migrates the database first; on a master without users, creates the administrator
+    ``admin`` (password from ARGUS_ADMIN_PASSWORD, or written to the data directory).
+    """
+    from argus.master.api import create_app
+    from argus.master.runtime import Master, OfflineSweeper
+
+    parsed = _config(config)
+    try:
+        master = Master(parsed)
+        master.start()
+    except (SchemaVersionError, ServiceError, OSError, ValueError) as exc:
+        console.print(f"[bold red]cannot start the master:[/] {exc}")
+        raise typer.Exit(2) from exc
+    host, _, port = parsed.master.listen.rpartition(":")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(master),
+            host=host.strip("[]") or "127.0.0.1",
+            port=int(port),
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+
+    def stop_requested(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    # Before, during and after uvicorn's own handling (which re-raises the signal to the
+    # previous handler once it has shut down): the master must still stop cleanly.
+    signal.signal(signal.SIGTERM, stop_requested)
+    signal.signal(signal.SIGINT, stop_requested)
+    sweeper = OfflineSweeper(master)
+    sweeper.start()
+    console.print(f"master {master.id}: API on http://{parsed.master.listen}")
+    try:
+        server.run()
+    finally:
+        console.print("stopping …")
+        sweeper.stop()
+        master.close()
 
 
 @app.command()

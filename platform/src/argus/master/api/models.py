@@ -1,0 +1,207 @@
+"""Bodies of the master API: one pydantic model per request and response.
+
+Node-facing bodies (enrolment, heartbeat) are :mod:`argus.protocol`'s, shared with nodes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from argus.master.db.enums import ActorKind, AuditResult, NodeState, Scope, WatchdogKind
+from argus.master.services.accounts import DISPLAY_NAME_LENGTH
+from argus.protocol import Right
+
+# --- Sessions ---------------------------------------------------------------------------
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(max_length=1024)
+    password: str = Field(max_length=1024)
+
+
+class CameraAccessOut(BaseModel):
+    ident: str = Field(description="Camera id, as nodes and tokens name it.")
+    name: str
+    rights: list[Right]
+
+
+class NodeAccessOut(BaseModel):
+    name: str = Field(description="Node id: the key of its token in 'tokens'.")
+    address: str | None = Field(description="Base URL of the node's API; None until enrolled.")
+    cameras: list[CameraAccessOut]
+
+
+class ProfileDownload(BaseModel):
+    """What the user may use: per node, the cameras and the rights on each."""
+
+    user_id: int
+    username: str
+    display_name: str
+    profile: str
+    admin: bool = Field(description="The user may administer (every camera, every node).")
+    nodes: list[NodeAccessOut]
+
+
+class LoginReply(BaseModel):
+    session: str = Field(
+        description="The session secret: send it as 'Authorization: Bearer …' to this API."
+    )
+    expires: dt.datetime = Field(description="The session ends at the latest then.")
+    profile: ProfileDownload
+    tokens: dict[str, str] = Field(
+        description="Node id → a short-lived token signed by the master for that node only."
+    )
+
+
+class TokensOut(BaseModel):
+    tokens: dict[str, str] = Field(description="Node id → a fresh token for that node.")
+
+
+# --- Users and profiles -----------------------------------------------------------------
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    enabled: bool
+    profile_id: int
+    profile: str
+    locked_until: dt.datetime | None
+    last_login: dt.datetime | None
+    created: dt.datetime
+    updated: dt.datetime
+
+
+class UserCreate(BaseModel):
+    username: str = Field(max_length=150)
+    password: str | None = Field(
+        max_length=1024, description="None: the account cannot log in with a password."
+    )
+    profile_id: int
+    display_name: str = Field("", max_length=DISPLAY_NAME_LENGTH)
+    enabled: bool = True
+
+
+class UserUpdate(BaseModel):
+    """Fields left out (None) are unchanged."""
+
+    display_name: str | None = Field(None, max_length=DISPLAY_NAME_LENGTH)
+    enabled: bool | None = None
+    profile_id: int | None = None
+
+
+class PasswordChange(BaseModel):
+    new_password: str = Field(max_length=1024)
+    old_password: str | None = Field(
+        None, max_length=1024, description="Required when changing one's own password."
+    )
+
+
+class Grant(BaseModel):
+    scope: Scope
+    right: Right
+    target: str = Field(
+        "", description="Camera id (scope 'camera'), group name (scope 'group'), '' for 'all'."
+    )
+
+
+class ProfileOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    grants: list[Grant]
+    created: dt.datetime
+    updated: dt.datetime
+
+
+class ProfileCreate(BaseModel):
+    name: str = Field(max_length=255)
+    description: str = Field("", max_length=1024)
+    grants: list[Grant] = Field(default_factory=list)
+
+
+class ProfileUpdate(BaseModel):
+    """Fields left out (None) are unchanged."""
+
+    name: str | None = Field(None, max_length=255)
+    description: str | None = Field(None, max_length=1024)
+
+
+class GrantsIn(BaseModel):
+    grants: list[Grant] = Field(description="The profile's grants from now on (all of them).")
+
+
+# --- Nodes and watchdog -----------------------------------------------------------------
+
+
+class NodeCreate(BaseModel):
+    name: str = Field(max_length=64, description="The node id, as in the node's configuration.")
+    description: str = Field("", max_length=1024)
+    ttl_hours: float = Field(24.0, gt=0, le=24 * 30, description="Enrolment token lifetime.")
+
+
+class EnrolmentTokenRequest(BaseModel):
+    ttl_hours: float = Field(24.0, gt=0, le=24 * 30, description="Enrolment token lifetime.")
+
+
+class EnrolmentTokenOut(BaseModel):
+    node_id: str
+    token: str = Field(description="One-time enrolment token: shown only this once.")
+    expires: dt.datetime
+
+
+class NodeOut(BaseModel):
+    name: str
+    description: str
+    state: NodeState
+    state_reason: str
+    platform_version: str | None
+    architecture: str | None
+    os: str | None
+    listen_address: str | None
+    last_heartbeat: dt.datetime | None
+    clock_offset_us: int | None
+    desired_config_version: int
+    applied_config_version: int | None
+    enrolment_pending: bool = Field(description="An enrolment token is waiting to be used.")
+
+
+class WatchdogEventOut(BaseModel):
+    id: int
+    node: str | None = Field(description="Node id; None for the master itself.")
+    kind: WatchdogKind
+    source: str
+    started: dt.datetime
+    ended: dt.datetime | None = Field(description="None while the condition lasts.")
+    details: dict[str, Any]
+
+
+# --- Audit ------------------------------------------------------------------------------
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: dt.datetime
+    actor_kind: ActorKind
+    actor_id: int | None
+    actor_name: str
+    action: str
+    target_kind: str | None
+    target_id: str | None
+    target_name: str | None
+    node: str | None
+    client_address: str | None
+    result: AuditResult
+    detail: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntryOut] = Field(description="Newest first.")
+    limit: int
+    offset: int

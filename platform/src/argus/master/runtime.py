@@ -1,0 +1,175 @@
+"""The running master: its database, signing key, token issuer and clock, in one object.
+
+:class:`Master` is what the HTTP API (:mod:`argus.master.api`) and ``argus master run``
+share. :meth:`Master.start` migrates the database (refusing one written by a newer
+Argus) and, on a master without any user, creates the first administrator.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from argus.master.config import MasterConfig
+from argus.master.db import AppUser, make_engine, require_head, upgrade
+from argus.master.db.enums import Right, Scope
+from argus.master.services import accounts, profiles, watchdog
+from argus.master.services.audit import SYSTEM
+from argus.master.services.errors import NotFound
+from argus.master.services.login import DEFAULT_POLICY, LoginPolicy
+from argus.security.tokens import TokenIssuer, load_or_create_signing_key, public_pem
+from argus_sdk import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+ADMIN_USERNAME = "admin"
+ADMIN_PROFILE = "Administrators"
+#: Environment variable holding the first administrator's password.
+ADMIN_PASSWORD_ENV = "ARGUS_ADMIN_PASSWORD"
+#: Where a generated first password is written (mode 0600), in the data directory.
+ADMIN_PASSWORD_FILE = "initial-admin-password"
+#: Seconds without a heartbeat after which an enrolled node is offline.
+DEFAULT_OFFLINE_TIMEOUT = 30.0
+
+
+class Master:
+    """The master's shared state. Thread-safe: each request opens its own :meth:`session`.
+
+    :param engine: an engine to use instead of one made from the configuration (tests); the
+        master then leaves disposing of it to the caller.
+    :param clock: the master's clock (sessions, audit times, tokens); a test seam.
+    """
+
+    def __init__(
+        self,
+        config: MasterConfig,
+        *,
+        engine: Engine | None = None,
+        clock: Clock | None = None,
+        login_policy: LoginPolicy = DEFAULT_POLICY,
+        offline_timeout: float = DEFAULT_OFFLINE_TIMEOUT,
+    ) -> None:
+        section = config.master
+        self.id = section.id
+        self.data_dir = section.data_dir
+        self.listen = section.listen
+        self.clock: Clock = clock or SystemClock()
+        self.login_policy = login_policy
+        self.offline_timeout = offline_timeout
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._owns_engine = engine is None
+        self.engine = engine if engine is not None else make_engine(section.database_url)
+        key = load_or_create_signing_key(section.signing_key_path)
+        self.public_key_pem = public_pem(key)
+        self.issuer = TokenIssuer(key, self.id, self.clock)
+
+    def start(self, environ: Mapping[str, str] | None = None) -> None:
+        """Migrate the database to this Argus's schema and create the first administrator
+        if there is no user at all.
+
+        :param environ: where to read :data:`ADMIN_PASSWORD_ENV` (default ``os.environ``).
+        :raises DatabaseTooNew: the database was written by a newer Argus; nothing changed.
+        :raises Invalid: the password in the environment breaks the password policy.
+        """
+        upgrade(self.engine)
+        require_head(self.engine)
+        self.bootstrap(os.environ if environ is None else environ)
+
+    def session(self) -> Session:
+        """A new session on the master's database; the caller commits or rolls back."""
+        return Session(self.engine, expire_on_commit=False)
+
+    def bootstrap(self, environ: Mapping[str, str]) -> bool:
+        """Create profile :data:`ADMIN_PROFILE` (administer) and user ``admin`` when the
+        database has no user; whether it did.
+
+        The password is :data:`ADMIN_PASSWORD_ENV` when set, else generated and written to
+        ``<data_dir>/initial-admin-password`` (0600); the log says which.
+        """
+        with self.session() as session:
+            if session.scalar(select(func.count(AppUser.id))):
+                return False
+            given = environ.get(ADMIN_PASSWORD_ENV)
+            password = given or secrets.token_urlsafe(18)
+            try:
+                profile = profiles.profile_by_name(session, ADMIN_PROFILE)
+            except NotFound:
+                grant = profiles.GrantSpec(Scope.ALL, Right.ADMINISTER)
+                profile = profiles.create_profile(
+                    session, self.clock, SYSTEM, name=ADMIN_PROFILE, grants=[grant]
+                )
+            accounts.create_user(
+                session,
+                self.clock,
+                SYSTEM,
+                username=ADMIN_USERNAME,
+                password=password,
+                profile=profile,
+                display_name="Administrator",
+            )
+            if given:
+                where = f"the password given in {ADMIN_PASSWORD_ENV}"
+            else:
+                where = f"the password written to {self._write_password(password)}"
+            session.commit()
+        log.warning("created the first administrator %r with %s", ADMIN_USERNAME, where)
+        return True
+
+    def sweep(self) -> int:
+        """One offline sweep (:func:`watchdog.sweep_offline`); how many events it opened."""
+        with self.session() as session:
+            opened = watchdog.sweep_offline(session, self.clock, self.offline_timeout)
+            session.commit()
+        return len(opened)
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def _write_password(self, password: str) -> Path:
+        path = self.data_dir / ADMIN_PASSWORD_FILE
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
+        return path
+
+
+class OfflineSweeper:
+    """Runs :meth:`Master.sweep` every ``interval`` seconds in a thread until stopped.
+
+    A database error in one sweep is logged with its traceback and the next sweep tries
+    again (the database may be restarting).
+    """
+
+    def __init__(self, master: Master, interval: float | None = None) -> None:
+        self._master = master
+        self._interval = interval if interval is not None else master.offline_timeout / 3
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="offline-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                opened = self._master.sweep()
+            except SQLAlchemyError:
+                log.exception("offline sweep failed; retrying in %.0f s", self._interval)
+                continue
+            if opened:
+                log.warning("%d node(s) went offline", opened)
