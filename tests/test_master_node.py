@@ -1,0 +1,153 @@
+"""A master and a node as separate processes on loopback: enrolment, heartbeats, tokens.
+
+The administrator logs in at the master and creates the node, which gives a
+one-time enrolment token; the node enrols with it at its first start, then
+heartbeats. A token from the master's login opens the node's recordings; the
+node's own local token is not needed, and a token signed by another key is
+refused.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from argus.security.tokens import TokenIssuer
+
+PASSWORD = "admin-password-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(args: list[str], log: Path, **env: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "argus", *args],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, **env),
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> int:
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+    try:
+        return proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        return proc.wait()
+
+
+def wait_for(
+    ok: Callable[[], bool],
+    what: str,
+    procs: list[tuple[subprocess.Popen[bytes], Path]],
+    timeout: float = 90,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if ok():
+                return
+        except httpx.TransportError:
+            pass
+        for proc, log in procs:
+            assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+@pytest.mark.slow
+def test_a_node_enrols_heartbeats_and_accepts_the_masters_tokens(tmp_path: Path) -> None:
+    master_port, node_port = free_port(), free_port()
+    (tmp_path / "master.toml").write_text(
+        f'[master]\nid = "m1"\ndata_dir = "{tmp_path / "master"}"\n'
+        f'listen = "127.0.0.1:{master_port}"\n'
+    )
+    master_log = tmp_path / "master.log"
+    master = start(
+        ["master", "run", "-c", str(tmp_path / "master.toml")],
+        master_log,
+        ARGUS_ADMIN_PASSWORD=PASSWORD,
+    )
+    node: subprocess.Popen[bytes] | None = None
+    try:
+        api = httpx.Client(base_url=f"http://127.0.0.1:{master_port}/api/v1", timeout=30)
+        login: dict[str, object] = {}
+
+        def logged_in() -> bool:
+            r = api.post("/login", json={"username": "admin", "password": PASSWORD})
+            login.update(r.json())
+            return r.status_code == 200
+
+        wait_for(logged_in, "the master", [(master, master_log)])
+        admin = {"Authorization": f"Bearer {login['session']}"}
+        created = api.post("/nodes", json={"name": "node-a"}, headers=admin)
+        assert created.status_code == 201, created.text
+        (tmp_path / "enrolment-token").write_text(created.json()["token"])
+
+        (tmp_path / "disk").mkdir()
+        (tmp_path / "node.toml").write_text(
+            f'[node]\nid = "node-a"\ndata_dir = "{tmp_path / "node"}"\n'
+            f'listen = "127.0.0.1:{node_port}"\n'
+            f'master_url = "http://127.0.0.1:{master_port}"\n'
+            f'enrolment_token_file = "{tmp_path / "enrolment-token"}"\nheartbeat_seconds = 1\n\n'
+            f'[storage]\nbackend = "segments"\n'
+            f'settings = {{ disks = [{{ path = "{tmp_path / "disk"}", min_free_mb = 0 }}] }}\n\n'
+            f'[[devices]]\nid = "gate"\ndriver = "sim"\n'
+            f'settings = {{ name = "Gate", main_profile = "360p", sub_profile = "360p" }}\n'
+        )
+        node_log = tmp_path / "node.log"
+        node = start(["node", "run", "-c", str(tmp_path / "node.toml")], node_log)
+        procs = [(master, master_log), (node, node_log)]
+
+        def enrolled_and_beating() -> bool:
+            nodes = {n["name"]: n for n in api.get("/nodes", headers=admin).json()}
+            return nodes["node-a"]["state"] == "enrolled" and nodes["node-a"]["last_heartbeat"]
+
+        wait_for(enrolled_and_beating, "enrolment and a heartbeat", procs)
+        info = {n["name"]: n for n in api.get("/nodes", headers=admin).json()}["node-a"]
+        assert info["platform_version"] and info["architecture"]
+
+        tokens = api.get("/me/tokens", headers=admin).json()["tokens"]
+        node_api = httpx.Client(base_url=f"http://127.0.0.1:{node_port}/api/v1", timeout=30)
+        with_token = {"Authorization": f"Bearer {tokens['node-a']}"}
+        wait_for(
+            lambda: node_api.get("/status", headers=with_token).status_code == 200,
+            "the node API",
+            procs,
+        )
+        now = time.time()
+        timeline = node_api.get(
+            "/cameras/gate/streams/main/timeline",
+            params={"start": now - 60, "end": now},
+            headers=with_token,
+        )
+        assert timeline.status_code == 200, timeline.text
+
+        foreign = TokenIssuer(Ed25519PrivateKey.generate(), "m1").issue(
+            user_id="1", user_name="admin", node_id="node-a", rights={}, admin=True
+        )
+        refused = node_api.get("/status", headers={"Authorization": f"Bearer {foreign}"})
+        assert refused.status_code == 401
+
+        audit = api.get("/audit", params={"action": "node.*"}, headers=admin).json()
+        assert {"node.create", "node.enrol"} <= {e["action"] for e in audit["entries"]}
+    finally:
+        if node is not None:
+            assert stop(node) == 0, (tmp_path / "node.log").read_text()
+        assert stop(master) == 0, master_log.read_text()
