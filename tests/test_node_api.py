@@ -11,7 +11,6 @@ import hashlib
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+
+from argus.testing import free_port
 
 CONFIG = """
 [node]
@@ -44,12 +45,6 @@ id = "cam-b"
 driver = "sim"
 settings = {{ name = "API B", main_profile = "360p", sub_profile = "360p", audio = true }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Node:

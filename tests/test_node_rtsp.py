@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import av
 import httpx
 import pytest
 
+from argus.testing import free_port
 from argus.testing.rtsp import RtspServer, rtsp_peer_missing
 
 CAMERAS = {
@@ -30,12 +30,6 @@ CAMERAS = {
     "alaw": ("/h264-pcma", False),
     "locked": ("/auth-h264", True),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def node_config(root: Path, server: RtspServer, port: int) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from pathlib import Path
 
@@ -14,12 +13,7 @@ from argus.node.config import NodeConfig
 from argus.node.runtime import Node
 from argus.node.uplink import Uplink
 from argus.protocol import StreamState
-
-
-def unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from argus.testing import free_port
 
 
 @pytest.fixture
@@ -84,7 +78,7 @@ def test_an_unreachable_master_is_logged_once_and_changes_nothing(
     node: Node, caplog: pytest.LogCaptureFixture
 ) -> None:
     (node.host.data_dir / "master-credential").write_text("secret")
-    uplink = Uplink(node, f"http://127.0.0.1:{unused_port()}", interval=0.05)
+    uplink = Uplink(node, f"http://127.0.0.1:{free_port()}", interval=0.05)
     with caplog.at_level(logging.WARNING, logger="argus.node.uplink"):
         uplink.start()
         time.sleep(0.5)
