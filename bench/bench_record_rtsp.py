@@ -17,13 +17,13 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from argus.testing import free_port
 from argus.testing.rtsp import RtspServer, rtsp_peer_missing
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -34,12 +34,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its waited-for children so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(x) for x in fields[11:15]) / CLK_TCK
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def measure(pids: list[int], warmup: float, seconds: float) -> tuple[float, float]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -15,13 +14,7 @@ import httpx
 import pytest
 
 from argus.master.runtime import ADMIN_PASSWORD_ENV, ADMIN_PASSWORD_FILE
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from argus.testing import free_port
 
 
 @pytest.mark.slow
