@@ -7,6 +7,7 @@ CLI all import these models and nothing else of each other.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -205,3 +206,45 @@ class HeartbeatReply(BaseModel):
         description="An admin issued a new enrolment token for this node: the node must "
         "enrol again with it; nothing else in this heartbeat was recorded.",
     )
+
+
+class DeviceConfig(BaseModel):
+    """One device as the master wants a node to run it (the node's ``[[devices]]`` entry).
+
+    ``settings`` are the driver's settings with credentials included: the master stores
+    them encrypted and sends them only to the node, over its authenticated channel.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=NODE_ID_PATTERN, description="Device id (the master's ident).")
+    driver: str = Field(min_length=1, max_length=64)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    record: list[str] = Field(default_factory=lambda: ["main"], description="Streams to record.")
+    recording: dict[str, Any] = Field(
+        default_factory=dict, description="The node's RecordingSection (mode, schedule …)."
+    )
+
+
+class StorageConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    backend: str = Field(min_length=1, max_length=64)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class NodeDesiredConfig(BaseModel):
+    """Everything a node should run, at a configuration ``version``.
+
+    The node fetches it (``GET /api/v1/nodes/config`` with its credential) when a
+    heartbeat reply names a version other than the one it applied, applies it
+    without restarting devices whose configuration did not change, and reports
+    the version in its next heartbeat. A change of storage takes effect at the
+    node's next start.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int = Field(ge=0)
+    storage: StorageConfig | None = None
+    devices: list[DeviceConfig] = Field(default_factory=list)
