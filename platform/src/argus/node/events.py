@@ -35,6 +35,10 @@ class EventBus:
         """Call ``subscriber`` on the dispatcher thread for every event. Must not block."""
         self._subscribers.append(subscriber)
 
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Stop calling ``subscriber`` (a removed device's policy). Unknown ones are ignored."""
+        self._subscribers = [s for s in self._subscribers if s is not subscriber]
+
     def publish(self, event: Event) -> None:
         """Queue ``event`` for delivery. Thread-safe; usable as ``PluginContext.publish``."""
         self._queue.put(dataclasses.replace(event, received_time=self._clock.now()))

@@ -8,7 +8,8 @@ stream; the event bus; the host lifecycle hooks. Components start in order
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,14 @@ from argus.node.drivers import DriverTable
 from argus.node.events import EventBus
 from argus.node.policy import EventTriggered, RecordingPolicy, policy_for
 from argus.node.recorder import StreamWorker
+from argus.protocol import StorageConfig
 from argus_sdk import (
     API_VERSION,
+    ArgusError,
     CameraDriver,
     Clock,
     ConfigurationError,
+    Event,
     HostInfo,
     PluginContext,
     StorageBackend,
@@ -84,6 +88,10 @@ class Node:
         self.cameras: dict[str, Camera] = {}
         self.workers: list[StreamWorker] = []
         self._devices: dict[str, CameraDriver] = {}
+        self._sections: dict[str, DeviceSection] = {}
+        self._subscribed: dict[str, Callable[[Event], None]] = {}
+        self._apply_lock = threading.Lock()
+        self._started = False
         self.storage: StorageBackend | None = (
             self._open_storage(config.storage) if config.storage is not None else None
         )
@@ -130,8 +138,10 @@ class Node:
         """
         device = self.drivers.open(section.driver, section.settings, self.context(section.id))
         self._devices[section.id] = device
+        self._sections[section.id] = section
         policy = policy_for(section.id, section.recording)
         if isinstance(policy, EventTriggered):
+            self._subscribed[section.id] = policy.on_event
             self.events.subscribe(policy.on_event)
         description = device.describe()
         added = []
@@ -142,9 +152,58 @@ class Node:
             streams = tuple(s for s in section.record if s in offered)
             camera = Camera(cam_id, channel.name, section.id, channel.index, streams)
             self.cameras[cam_id] = camera
-            self.workers += [self._worker(device, camera, s, policy) for s in streams]
+            new = [self._worker(device, camera, s, policy) for s in streams]
+            self.workers.extend(new)  # in place: the rate sampler holds this list
+            if self._started:
+                for worker in new:
+                    worker.start()
             added.append(camera)
         return added
+
+    def remove_device(self, device_id: str) -> None:
+        """Stop a device's recorder workers, close it and forget its cameras."""
+        cameras = {c.id for c in self.cameras.values() if c.device == device_id}
+        leaving = [w for w in self.workers if w.camera in cameras]
+        for worker in leaving:
+            worker.stop()
+            self.workers.remove(worker)
+        for camera in cameras:
+            del self.cameras[camera]
+        subscriber = self._subscribed.pop(device_id, None)
+        if subscriber is not None:
+            self.events.unsubscribe(subscriber)
+        self._sections.pop(device_id, None)
+        device = self._devices.pop(device_id, None)
+        if device is not None:
+            try:
+                device.close()
+            except Exception:
+                log.exception("closing device %s failed", device_id)
+
+    def apply_devices(self, sections: Iterable[DeviceSection]) -> tuple[int, int, int]:
+        """Make the running devices those of ``sections``, touching only what changed.
+
+        A device whose section is unchanged keeps its driver and recorder workers
+        running; a changed one is reopened; new ones start; missing ones stop.
+        A device that cannot be opened is reported and left out; the others still apply.
+
+        :returns: (added, changed, removed) device counts.
+        """
+        with self._apply_lock:
+            wanted = {s.id: s for s in sections}
+            removed = [d for d in self._sections if d not in wanted]
+            changed = [
+                d for d, s in wanted.items() if d in self._sections and self._sections[d] != s
+            ]
+            added = [d for d in wanted if d not in self._sections]
+            for device_id in removed + changed:
+                self.remove_device(device_id)
+            for device_id in changed + added:
+                try:
+                    self.add_device(wanted[device_id])
+                except ArgusError as exc:
+                    log.error("device %s not applied: %s", device_id, exc)
+            return len(added), len(changed), len(removed)
 
     def _worker(
         self, device: CameraDriver, camera: Camera, stream: str, policy: RecordingPolicy
@@ -171,6 +230,13 @@ class Node:
         key = StreamKey(camera, stream)
         return lambda description: storage.open_writer(key, description)
 
+    def storage_section(self) -> StorageConfig | None:
+        """The storage this node runs, in the master's terms (to notice a change)."""
+        section = self.config.storage
+        if section is None:
+            return None
+        return StorageConfig(backend=section.backend, settings=section.settings)
+
     def worker(self, camera: str, stream: str) -> StreamWorker | None:
         return next((w for w in self.workers if (w.camera, w.stream) == (camera, stream)), None)
 
@@ -182,6 +248,7 @@ class Node:
         self.kernel.call("argus_host_started", host=self.host)
         for worker in self.workers:
             worker.start()
+        self._started = True
         log.info("node %s recording %d streams", self.host.node_id, len(self.workers))
 
     def stop(self) -> None:

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import httpx
 from packaging.tags import sys_tags
+from pydantic import ValidationError
 
 from argus import __version__
+from argus.node.config import DeviceSection
 from argus.node.runtime import Node
 from argus.protocol import (
     DiskReport,
@@ -27,6 +29,7 @@ from argus.protocol import (
     EnrolRequest,
     Heartbeat,
     HeartbeatReply,
+    NodeDesiredConfig,
     StreamReport,
 )
 from argus_sdk import ConfigurationError
@@ -61,6 +64,7 @@ class Uplink:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
         self.last_reply: HeartbeatReply | None = None
+        self.applied_version: int | None = None
         self._reachable = True
 
     @property
@@ -107,8 +111,39 @@ class Uplink:
         reply = HeartbeatReply.model_validate(response.json())
         if reply.must_re_enrol:
             log.error("the master asks this node to enrol again with a new token")
+        elif reply.desired_config_version != self.applied_version:
+            self.apply(self.fetch_config(credential))
         self.last_reply = reply
         return reply
+
+    def fetch_config(self, credential: str) -> NodeDesiredConfig:
+        """The configuration the master wants this node to run."""
+        response = self._http.get(
+            "/api/v1/nodes/config", headers={"Authorization": f"Bearer {credential}"}
+        )
+        response.raise_for_status()
+        return NodeDesiredConfig.model_validate(response.json())
+
+    def apply(self, desired: NodeDesiredConfig) -> None:
+        """Run the master's devices; unchanged ones are not touched. Storage changes wait for
+        the next start (recordings must not move under a running writer)."""
+        sections = []
+        for device in desired.devices:
+            try:
+                sections.append(DeviceSection.model_validate(device.model_dump()))
+            except ValidationError as exc:
+                log.error("device %s from the master is invalid here: %s", device.id, exc)
+        added, changed, removed = self._node.apply_devices(sections)
+        log.info(
+            "configuration %d applied: %d devices added, %d changed, %d removed",
+            desired.version,
+            added,
+            changed,
+            removed,
+        )
+        if desired.storage is not None and self._node.storage_section() != desired.storage:
+            log.warning("the master changed this node's storage; it applies at the next start")
+        self.applied_version = desired.version
 
     def report(self) -> Heartbeat:
         node, now = self._node, self._node.clock.now()
@@ -141,6 +176,7 @@ class Uplink:
             platform_version=__version__,
             streams=streams,
             disks=disks,
+            applied_config_version=self.applied_version,
         )
 
     def start(self) -> None:
