@@ -119,7 +119,9 @@ class Uplink:
     def fetch_config(self, credential: str) -> NodeDesiredConfig:
         """The configuration the master wants this node to run."""
         response = self._http.get(
-            "/api/v1/nodes/config", headers={"Authorization": f"Bearer {credential}"}
+            "/api/v1/nodes/config",
+            params={"node_id": self._node.host.node_id},
+            headers={"Authorization": f"Bearer {credential}"},
         )
         response.raise_for_status()
         return NodeDesiredConfig.model_validate(response.json())

@@ -32,10 +32,24 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/watchdog/events", None),
     ("GET", "/api/v1/audit", None),
     ("GET", "/api/v1/audit.csv", None),
+    ("GET", "/api/v1/nodes/n-denied/devices", None),
+    ("POST", "/api/v1/nodes/n-denied/devices", {"ident": "d-denied", "driver": "sim"}),
+    ("GET", "/api/v1/devices/{ident}", None),
+    ("PATCH", "/api/v1/devices/{ident}", {"enabled": False}),
+    ("DELETE", "/api/v1/devices/{ident}", None),
+    ("GET", "/api/v1/nodes/n-denied/storage", None),
+    ("PUT", "/api/v1/nodes/n-denied/storage", {"backend": "segments"}),
+    ("GET", "/api/v1/camera-groups", None),
+    ("POST", "/api/v1/camera-groups", {"name": "G-denied"}),
+    ("PATCH", "/api/v1/camera-groups/n-denied", {"name": "G2-denied"}),
+    ("PUT", "/api/v1/camera-groups/n-denied/members", {"cameras": []}),
+    ("DELETE", "/api/v1/camera-groups/n-denied", None),
 ]
 USER_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/logout", None),
     ("GET", "/api/v1/me/tokens", None),
+    # Node-facing: a session (or nothing) is not a node credential.
+    ("GET", "/api/v1/nodes/config", None),
 ]
 ALL_ROUTES = ADMIN_ROUTES + USER_ROUTES
 

@@ -205,3 +205,104 @@ class AuditPage(BaseModel):
     entries: list[AuditEntryOut] = Field(description="Newest first.")
     limit: int
     offset: int
+
+
+# --- Configuration: devices, cameras, camera groups, node storage -------------------------
+
+
+class CameraIn(BaseModel):
+    channel: int = Field(ge=0, description="Channel index on the device, from 0.")
+    ident: str = Field(
+        "",
+        max_length=64,
+        description="Camera id; '' derives it as the node does: the device id for a device "
+        "with one camera, else '<device>-ch<channel + 1>'.",
+    )
+    name: str = Field("", max_length=255, description="Shown to users; '' uses the id.")
+    enabled: bool = True
+
+
+class CameraOut(BaseModel):
+    channel: int
+    ident: str
+    name: str
+    enabled: bool
+
+
+class DeviceCreate(BaseModel):
+    ident: str = Field(max_length=64, description="Device id; never changes.")
+    name: str = Field("", max_length=255, description="Shown to users; '' uses the id.")
+    driver: str = Field(min_length=1, max_length=64)
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="The driver's settings, without credentials."
+    )
+    credentials: dict[str, Any] | None = Field(
+        None,
+        description="Secrets (username, password …), stored encrypted and sent only to the "
+        "node, merged into its settings; never returned.",
+    )
+    record_streams: list[str] = Field(default_factory=lambda: ["main"])
+    recording: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+    cameras: list[CameraIn] = Field(default_factory=lambda: [CameraIn(channel=0)], min_length=1)
+
+
+class DeviceUpdate(BaseModel):
+    """Fields left out (None) are unchanged; ``credentials: {}`` removes them."""
+
+    name: str | None = Field(None, max_length=255)
+    driver: str | None = Field(None, min_length=1, max_length=64)
+    settings: dict[str, Any] | None = None
+    credentials: dict[str, Any] | None = None
+    record_streams: list[str] | None = None
+    recording: dict[str, Any] | None = None
+    enabled: bool | None = None
+
+
+class DeviceOut(BaseModel):
+    ident: str
+    node: str
+    name: str
+    driver: str
+    settings: dict[str, Any]
+    has_credentials: bool = Field(description="Credentials are stored (they are never shown).")
+    record_streams: list[str]
+    recording: dict[str, Any]
+    enabled: bool
+    cameras: list[CameraOut]
+    updated: dt.datetime
+
+
+class CameraGroupIn(BaseModel):
+    name: str = Field(max_length=255)
+    description: str = Field("", max_length=1024)
+
+
+class CameraGroupUpdate(BaseModel):
+    """Fields left out (None) are unchanged."""
+
+    name: str | None = Field(None, max_length=255)
+    description: str | None = Field(None, max_length=1024)
+
+
+class CameraGroupMembers(BaseModel):
+    cameras: list[str] = Field(description="Camera ids: the group's members from now on.")
+
+
+class CameraGroupOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    cameras: list[str] = Field(description="Member camera ids.")
+
+
+class StorageIn(BaseModel):
+    backend: str = Field(min_length=1, max_length=64, description="Storage plugin name.")
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class StorageOut(BaseModel):
+    node: str
+    backend: str | None = Field(description="None: the node has no storage configured.")
+    settings: dict[str, Any]
+    desired_config_version: int

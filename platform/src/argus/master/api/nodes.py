@@ -34,6 +34,17 @@ node_scheme = HTTPBearer(
 NodeCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(node_scheme)]
 
 
+def node_credential(credentials: NodeCredentials) -> str:
+    """The node credential a node sends as its bearer token (401 when there is none)."""
+    credential = credentials.credentials.strip() if credentials is not None else ""
+    if not credential:
+        raise Unauthenticated("send the node credential as Authorization: Bearer <credential>")
+    return credential
+
+
+NodeCredential = Annotated[str, Depends(node_credential)]
+
+
 @router.get("/nodes", response_model=list[NodeOut])
 def list_nodes(db: Tx, master: Running, caller: Who) -> list[NodeOut]:
     """Every node with its state, version and last heartbeat."""
@@ -92,12 +103,9 @@ def enrol(body: EnrolRequest, request: Request, db: Tx, master: Running) -> Enro
 
 @router.post("/nodes/heartbeat", response_model=HeartbeatReply)
 def heartbeat(
-    body: Heartbeat, db: Tx, master: Running, credentials: NodeCredentials
+    body: Heartbeat, db: Tx, master: Running, credential: NodeCredential
 ) -> HeartbeatReply:
     """A node's heartbeat, authenticated by its credential as the bearer token."""
-    credential = credentials.credentials.strip() if credentials is not None else ""
-    if not credential:
-        raise Unauthenticated("send the node credential as Authorization: Bearer <credential>")
     return registry.heartbeat(db, master.clock, credential, body)
 
 

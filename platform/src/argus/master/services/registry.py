@@ -285,7 +285,7 @@ def heartbeat(
     :raises VersionRefused: the node's version is outside the policy (commit: the node is
         recorded as refused; a later heartbeat within the policy accepts it again).
     """
-    node = _authenticate(session, heartbeat.node_id, node_credential)
+    node = authenticate_node(session, heartbeat.node_id, node_credential)
     now = instant(clock)
     if node.enrolment_token_hash is not None:
         return HeartbeatReply(
@@ -371,7 +371,11 @@ def _node_for_token(session: Session, token: str, now: dt.datetime) -> Node:
     return node
 
 
-def _authenticate(session: Session, name: str, credential: str) -> Node:
+def authenticate_node(session: Session, name: str, credential: str) -> Node:
+    """The node ``name`` if ``credential`` is its credential (constant-time; row locked).
+
+    :raises NodeAuthenticationFailed: unknown node or wrong credential.
+    """
     node = _node_named(session, name, lock=True)
     stored = node.credential_hash if node is not None else None
     matches = hmac.compare_digest(stored or _NO_CREDENTIAL, _digest(credential))
