@@ -4,7 +4,8 @@
 URL                  what :func:`make_engine` adds
 ===================  =====================================================================
 ``sqlite:///path``   WAL journal, foreign keys on, a busy timeout, real transactions
-                     (``BEGIN`` issued by SQLAlchemy, so savepoints and DDL are transactional)
+                     (``BEGIN IMMEDIATE`` issued by SQLAlchemy, so savepoints and DDL are
+                     transactional and concurrent writers queue instead of failing)
 ``postgresql+``      pre-ping (a restarted server costs one failed checkout, not an error)
 ``psycopg://``
 ``mysql+pyodbc://``  strict SQL mode (a value that does not fit is an error, as elsewhere);
@@ -79,7 +80,11 @@ def _sqlite_engine(url: URL, busy_timeout_s: float, echo: bool) -> Engine:
             cursor.close()
 
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock when the transaction starts, waiting up to the
+        # busy timeout. A deferred BEGIN that reads and then writes fails at once with
+        # "database is locked" when another writer committed in between (SQLite cannot
+        # upgrade a stale read snapshot), which concurrent API requests hit.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)

@@ -1,0 +1,156 @@
+"""A master and two node processes: a camera added and removed on one node through the
+master while the other node records untouched (issue: configuration is pushed, applied
+without restarting unaffected cameras)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from argus.testing import free_port
+
+PASSWORD = "admin-password-for-tests"
+SIM = {"main_profile": "360p", "sub_profile": None, "loop_seconds": 2}
+
+
+def start(args: list[str], log: Path, **env: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "argus", *args],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, **env),
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> int:
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+    try:
+        return proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        return proc.wait()
+
+
+class Cluster:
+    def __init__(self, root: Path) -> None:
+        self.root, self.procs = root, []  # type: list[tuple[subprocess.Popen[bytes], Path]]
+        self.ports: dict[str, int] = {}
+
+    def run(self, name: str, args: list[str], **env: str) -> None:
+        log = self.root / f"{name}.log"
+        self.procs.append((start(args, log, **env), log))
+
+    def wait(self, ok: Callable[[], Any], what: str, timeout: float = 90) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if result := ok():
+                    return result
+            except (httpx.TransportError, KeyError):
+                pass
+            for proc, log in self.procs:
+                assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.3)
+
+
+def node_toml(root: Path, name: str, port: int, master_port: int) -> Path:
+    (root / f"{name}-disk").mkdir()
+    (root / f"{name}-token").write_text("")
+    path = root / f"{name}.toml"
+    path.write_text(
+        f'[node]\nid = "{name}"\ndata_dir = "{root / name}"\nlisten = "127.0.0.1:{port}"\n'
+        f'master_url = "http://127.0.0.1:{master_port}"\n'
+        f'enrolment_token_file = "{root / f"{name}-token"}"\nheartbeat_seconds = 0.5\n\n'
+        f'[storage]\nbackend = "segments"\n'
+        f'settings = {{ disks = [{{ path = "{root / f"{name}-disk"}", min_free_mb = 0 }}] }}\n'
+    )
+    return path
+
+
+@pytest.mark.slow
+def test_configuration_reaches_one_node_and_leaves_the_other_untouched(tmp_path: Path) -> None:
+    mport, aport, bport = free_port(), free_port(), free_port()
+    (tmp_path / "master.toml").write_text(
+        f'[master]\nid = "m1"\ndata_dir = "{tmp_path / "master"}"\nlisten = "127.0.0.1:{mport}"\n'
+    )
+    cluster = Cluster(tmp_path)
+    cluster.run(
+        "master",
+        ["master", "run", "-c", str(tmp_path / "master.toml")],
+        ARGUS_ADMIN_PASSWORD=PASSWORD,
+    )
+    try:
+        api = httpx.Client(base_url=f"http://127.0.0.1:{mport}/api/v1", timeout=30)
+        session = cluster.wait(
+            lambda: api.post("/login", json={"username": "admin", "password": PASSWORD}).json()[
+                "session"
+            ],
+            "the master",
+        )
+        admin = {"Authorization": f"Bearer {session}"}
+        for name, port in (("node-a", aport), ("node-b", bport)):
+            token = api.post("/nodes", json={"name": name}, headers=admin).json()["token"]
+            node_toml(tmp_path, name, port, mport)
+            (tmp_path / f"{name}-token").write_text(token)
+        add = api.post(
+            "/nodes/node-b/devices",
+            headers=admin,
+            json={"ident": "b-gate", "driver": "sim", "settings": {"name": "B gate", **SIM}},
+        )
+        assert add.status_code == 201, add.text
+        cluster.run("node-a", ["node", "run", "-c", str(tmp_path / "node-a.toml")])
+        cluster.run("node-b", ["node", "run", "-c", str(tmp_path / "node-b.toml")])
+
+        tokens = cluster.wait(
+            lambda: len(t := api.get("/me/tokens", headers=admin).json()["tokens"]) == 2 and t,
+            "both nodes",
+        )
+
+        def streams(node: str, port: int) -> dict[str, dict[str, Any]]:
+            r = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/status",
+                timeout=10,
+                headers={"Authorization": f"Bearer {tokens[node]}"},
+            )
+            return {s["camera"]: s for s in r.json()["streams"]}
+
+        b_before = cluster.wait(
+            lambda: (s := streams("node-b", bport)).get("b-gate", {}).get("packets", 0) > 25 and s,
+            "node-b recording",
+        )
+        assert streams("node-a", aport) == {}
+
+        added = api.post(
+            "/nodes/node-a/devices",
+            headers=admin,
+            json={"ident": "a-dock", "driver": "sim", "settings": {"name": "A dock", **SIM}},
+        )
+        assert added.status_code == 201, added.text
+        cluster.wait(
+            lambda: streams("node-a", aport).get("a-dock", {}).get("state") == "recording",
+            "node-a to record its new camera",
+        )
+
+        removed = api.delete("/devices/a-dock", headers=admin)
+        assert removed.status_code in (200, 204), removed.text
+        cluster.wait(lambda: "a-dock" not in streams("node-a", aport), "the camera removed")
+
+        b_after = streams("node-b", bport)["b-gate"]
+        assert b_after["reconnects"] == 0 and b_after["state"] == "recording"
+        assert b_after["packets"] > b_before["b-gate"]["packets"]  # never restarted
+        nodes = {n["name"]: n for n in api.get("/nodes", headers=admin).json()}
+        assert all(n["state"] == "enrolled" for n in nodes.values())
+    finally:
+        for proc, log in reversed(cluster.procs):
+            assert stop(proc) == 0, log.read_text()
