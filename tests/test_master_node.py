@@ -101,10 +101,18 @@ def test_a_node_enrols_heartbeats_and_accepts_the_masters_tokens(tmp_path: Path)
             f'master_url = "http://127.0.0.1:{master_port}"\n'
             f'enrolment_token_file = "{tmp_path / "enrolment-token"}"\nheartbeat_seconds = 1\n\n'
             f'[storage]\nbackend = "segments"\n'
-            f'settings = {{ disks = [{{ path = "{tmp_path / "disk"}", min_free_mb = 0 }}] }}\n\n'
-            f'[[devices]]\nid = "gate"\ndriver = "sim"\n'
-            f'settings = {{ name = "Gate", main_profile = "360p", sub_profile = "360p" }}\n'
+            f'settings = {{ disks = [{{ path = "{tmp_path / "disk"}", min_free_mb = 0 }}] }}\n'
         )
+        camera = api.post(
+            "/nodes/node-a/devices",
+            headers=admin,
+            json={
+                "ident": "gate",
+                "driver": "sim",
+                "settings": {"name": "Gate", "main_profile": "360p", "sub_profile": None},
+            },
+        )
+        assert camera.status_code == 201, camera.text
         node_log = tmp_path / "node.log"
         node = start(["node", "run", "-c", str(tmp_path / "node.toml")], node_log)
         procs = [(master, master_log), (node, node_log)]
@@ -139,6 +147,27 @@ def test_a_node_enrols_heartbeats_and_accepts_the_masters_tokens(tmp_path: Path)
         refused = node_api.get("/status", headers={"Authorization": f"Bearer {foreign}"})
         assert refused.status_code == 401
 
+        def played() -> bool:
+            r = node_api.get(
+                "/cameras/gate/streams/main/playback",
+                params={"start": time.time() - 3},
+                headers=with_token,
+            )
+            return r.status_code == 200
+
+        wait_for(played, "a recorded playback", procs)
+
+        def use_reported() -> bool:
+            uses = api.get("/audit", params={"action": "video.*"}, headers=admin).json()
+            return any(
+                e["action"] == "video.playback"
+                and e["actor_name"] == "admin"
+                and e["node"] == "node-a"
+                and "gate" in (e["target_id"] or "")
+                for e in uses["entries"]
+            )
+
+        wait_for(use_reported, "the node to report the playback to the master", procs)
         audit = api.get("/audit", params={"action": "node.*"}, headers=admin).json()
         assert {"node.create", "node.enrol"} <= {e["action"] for e in audit["entries"]}
     finally:

@@ -164,6 +164,18 @@ class DiskReport(BaseModel):
     free_bytes: int = Field(ge=0, description="Free space; 0 when unknown.")
 
 
+class AuditReport(BaseModel):
+    """One use of video on a node (playback, snapshot, export, live) by a user."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: float = Field(description="Node wall time (UTC epoch seconds).")
+    user: str = Field(max_length=255, description="User name from the token.")
+    action: str = Field(max_length=64, description="playback, snapshot, export or live.")
+    cameras: list[str] = Field(default_factory=list, max_length=64)
+    details: dict[str, Any] = Field(default_factory=dict, description="Stream, times, token id.")
+
+
 class Heartbeat(BaseModel):
     """What a node tells the master every few seconds: that it is alive, and its health.
 
@@ -188,6 +200,12 @@ class Heartbeat(BaseModel):
     applied_config_version: int | None = Field(
         default=None,
         description="The desired-configuration version the node has applied; None: none yet.",
+    )
+    audit: list[AuditReport] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Uses of video on this node since the last accepted heartbeat, oldest "
+        "first, for the master's audit trail.",
     )
 
 

@@ -58,3 +58,12 @@ def test_errors_name_the_file_and_the_field(tmp_path: Path, text: str, message: 
 def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="cannot read"):
         load(tmp_path / "absent.toml")
+
+
+def test_a_node_joined_to_a_master_takes_devices_only_from_it(tmp_path: Path) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text(
+        '[node]\nmaster_url = "http://m:5008"\n\n[[devices]]\nid = "a"\ndriver = "sim"\n'
+    )
+    with pytest.raises(ConfigurationError, match="takes its devices from the master"):
+        load(path)

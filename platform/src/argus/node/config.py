@@ -29,7 +29,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from argus_sdk import ConfigurationError
 
@@ -122,6 +122,15 @@ class NodeConfig(_Model):
     node: NodeSection = Field(default_factory=NodeSection)
     storage: StorageSection | None = Field(default_factory=StorageSection)
     devices: list[DeviceSection] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source_of_devices(self) -> NodeConfig:
+        if self.node.master_url is not None and self.devices:
+            raise ValueError(
+                "a node joined to a master (node.master_url) takes its devices from the "
+                "master: configure them there and remove the [[devices]] entries"
+            )
+        return self
 
 
 def load(path: Path) -> NodeConfig:

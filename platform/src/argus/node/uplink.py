@@ -10,6 +10,7 @@ recording; the node retries and logs each outage once.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import platform as host
@@ -24,6 +25,7 @@ from argus import __version__
 from argus.node.config import DeviceSection
 from argus.node.runtime import Node
 from argus.protocol import (
+    AuditReport,
     DiskReport,
     EnrolReply,
     EnrolRequest,
@@ -32,11 +34,13 @@ from argus.protocol import (
     NodeDesiredConfig,
     StreamReport,
 )
-from argus_sdk import ConfigurationError
+from argus_sdk import ConfigurationError, Event
 
 log = logging.getLogger("argus.node.uplink")
 
 CREDENTIAL_FILE = "master-credential"
+AUDIT_BACKLOG = 10_000  # uses of video kept while the master is away (oldest dropped)
+AUDIT_PER_HEARTBEAT = 1000
 MASTER_KEY_FILE = "master-public-key.pem"
 
 
@@ -65,7 +69,26 @@ class Uplink:
         self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
         self.last_reply: HeartbeatReply | None = None
         self.applied_version: int | None = None
+        self._audit: collections.deque[AuditReport] = collections.deque(maxlen=AUDIT_BACKLOG)
+        self._audit_lock = threading.Lock()
         self._reachable = True
+        node.events.subscribe(self._collect_audit)
+
+    def _collect_audit(self, event: Event) -> None:
+        """Keep uses of video (``argus.audit.*`` events) until a heartbeat delivers them."""
+        if not event.topic.startswith("argus.audit."):
+            return
+        data = dict(event.data)
+        cameras = data.pop("cameras", None) or [data.pop("camera", "")]
+        report = AuditReport(
+            at=event.device_time or event.received_time or 0.0,
+            user=event.source.id,
+            action=event.topic.removeprefix("argus.audit."),
+            cameras=[str(c) for c in cameras],
+            details={k: v for k, v in data.items() if isinstance(v, str | int | float | bool)},
+        )
+        with self._audit_lock:
+            self._audit.append(report)
 
     @property
     def enrolled(self) -> bool:
@@ -102,12 +125,19 @@ class Uplink:
     def heartbeat(self) -> HeartbeatReply:
         """Send one heartbeat. :raises httpx.HTTPError: the master is unreachable or refused."""
         credential = (self._dir / CREDENTIAL_FILE).read_text().strip()
+        with self._audit_lock:
+            pending = list(self._audit)[:AUDIT_PER_HEARTBEAT]
+        report = self.report().model_copy(update={"audit": pending})
         response = self._http.post(
             "/api/v1/nodes/heartbeat",
-            json=self.report().model_dump(mode="json"),
+            json=report.model_dump(mode="json"),
             headers={"Authorization": f"Bearer {credential}"},
         )
         response.raise_for_status()
+        with self._audit_lock:  # delivered: forget exactly those (newer ones stay queued)
+            sent = {id(r) for r in pending}
+            while self._audit and id(self._audit[0]) in sent:
+                self._audit.popleft()
         reply = HeartbeatReply.model_validate(response.json())
         if reply.must_re_enrol:
             log.error("the master asks this node to enrol again with a new token")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
@@ -18,11 +19,12 @@ from argus.master.api.models import (
     NodeOut,
 )
 from argus.master.db import Node
-from argus.master.services import registry
+from argus.master.db.enums import ActorKind
+from argus.master.services import audit, registry
 from argus.master.services.audit import Actor, Target, record
 from argus.master.services.errors import Unauthenticated
 from argus.master.services.registry import EnrolmentToken
-from argus.protocol import EnrolReply, EnrolRequest, Heartbeat, HeartbeatReply
+from argus.protocol import AuditReport, EnrolReply, EnrolRequest, Heartbeat, HeartbeatReply
 from argus_sdk import Clock
 
 router = APIRouter(tags=["nodes"])
@@ -105,8 +107,26 @@ def enrol(body: EnrolRequest, request: Request, db: Tx, master: Running) -> Enro
 def heartbeat(
     body: Heartbeat, db: Tx, master: Running, credential: NodeCredential
 ) -> HeartbeatReply:
-    """A node's heartbeat, authenticated by its credential as the bearer token."""
-    return registry.heartbeat(db, master.clock, credential, body)
+    """A node's heartbeat, authenticated by its credential as the bearer token; the uses of
+    video it reports go into the audit trail with the heartbeat."""
+    reply = registry.heartbeat(db, master.clock, credential, body)
+    if not reply.must_re_enrol:
+        for report in body.audit:
+            record_node_use(db, master.clock, body.node_id, report)
+    return reply
+
+
+def record_node_use(db: Session, clock: Clock, node: str, report: AuditReport) -> None:
+    """An audit entry for a use of video a node reported, attributed to the user."""
+    audit.record(
+        db,
+        clock,
+        actor=Actor(ActorKind.USER, None, report.user),
+        action=f"video.{report.action}",
+        target=Target("camera", ",".join(report.cameras)[:255], None),
+        detail=json.dumps({"at": report.at, **report.details}, default=str)[:4000],
+        node=node,
+    )
 
 
 def node_out(node: Node) -> NodeOut:
