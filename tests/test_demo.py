@@ -32,7 +32,7 @@ def test_demo_records_every_simulated_camera(tmp_path: Path) -> None:
     assert {"eventlog", "segments", "sim"} <= set(
         loaded_line.split(":")[1].replace(",", " ").split()
     )
-    assert "Not built yet: the master" in out
+    assert "Not in the demo yet: the master" in out
     assert "9/9 streams delivered video" in out
     assert "argus.io.input start dock:door" in out
     segments = list((tmp_path / "disk1").rglob("*.mp4"))

@@ -24,7 +24,8 @@ WHAT_RUNS = """[bold]Argus demo[/] — what runs today:
 • a node with 8 simulated cameras (sim driver: 4 cameras, 2 with PTZ, 1 with audio,
   and a 4-channel encoder), one recorder worker per stream, and the node's event bus;
   the loading dock records only around its door contact (4 s before, 5 s after).
-Not built yet: the master, the node's HTTP API and the Spotter web client.
+Not in the demo yet: the master and the node API (run them with `argus master run` and
+`argus node run`). Not built yet: the Spotter web client.
 {storage}"""
 
 
