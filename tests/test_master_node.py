@@ -9,12 +9,8 @@ refused.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
+import functools
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -22,47 +18,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from argus.security.tokens import TokenIssuer
-from argus.testing import free_port
+from argus.testing import ArgusProcess, free_port, wait_for
 
 PASSWORD = "admin-password-for-tests"
 
 
-def start(args: list[str], log: Path, **env: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "argus", *args],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ, **env),
-    )
-
-
-def stop(proc: subprocess.Popen[bytes]) -> int:
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-    try:
-        return proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        return proc.wait()
-
-
-def wait_for(
-    ok: Callable[[], bool],
-    what: str,
-    procs: list[tuple[subprocess.Popen[bytes], Path]],
-    timeout: float = 90,
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if ok():
-                return
-        except httpx.TransportError:
-            pass
-        for proc, log in procs:
-            assert proc.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
+# The master's and the node's APIs refuse connections until they listen.
+wait = functools.partial(wait_for, ignore=(httpx.TransportError,), interval=0.3)
 
 
 @pytest.mark.slow
@@ -72,13 +34,12 @@ def test_a_node_enrols_heartbeats_and_accepts_the_masters_tokens(tmp_path: Path)
         f'[master]\nid = "m1"\ndata_dir = "{tmp_path / "master"}"\n'
         f'listen = "127.0.0.1:{master_port}"\n'
     )
-    master_log = tmp_path / "master.log"
-    master = start(
+    master = ArgusProcess(
         ["master", "run", "-c", str(tmp_path / "master.toml")],
-        master_log,
-        ARGUS_ADMIN_PASSWORD=PASSWORD,
+        tmp_path / "master.log",
+        env={"ARGUS_ADMIN_PASSWORD": PASSWORD},
     )
-    node: subprocess.Popen[bytes] | None = None
+    node: ArgusProcess | None = None
     try:
         api = httpx.Client(base_url=f"http://127.0.0.1:{master_port}/api/v1", timeout=30)
         login: dict[str, object] = {}
@@ -88,7 +49,7 @@ def test_a_node_enrols_heartbeats_and_accepts_the_masters_tokens(tmp_path: Path)
             login.update(r.json())
             return r.status_code == 200
 
-        wait_for(logged_in, "the master", [(master, master_log)])
+        wait(logged_in, "the master", [master])
         admin = {"Authorization": f"Bearer {login['session']}"}
         created = api.post("/nodes", json={"name": "node-a"}, headers=admin)
         assert created.status_code == 201, created.text
@@ -113,22 +74,23 @@ def test_a_node_enrols_heartbeats_and_accepts_the_masters_tokens(tmp_path: Path)
             },
         )
         assert camera.status_code == 201, camera.text
-        node_log = tmp_path / "node.log"
-        node = start(["node", "run", "-c", str(tmp_path / "node.toml")], node_log)
-        procs = [(master, master_log), (node, node_log)]
+        node = ArgusProcess(
+            ["node", "run", "-c", str(tmp_path / "node.toml")], tmp_path / "node.log"
+        )
+        procs = [master, node]
 
         def enrolled_and_beating() -> bool:
             nodes = {n["name"]: n for n in api.get("/nodes", headers=admin).json()}
             return nodes["node-a"]["state"] == "enrolled" and nodes["node-a"]["last_heartbeat"]
 
-        wait_for(enrolled_and_beating, "enrolment and a heartbeat", procs)
+        wait(enrolled_and_beating, "enrolment and a heartbeat", procs)
         info = {n["name"]: n for n in api.get("/nodes", headers=admin).json()}["node-a"]
         assert info["platform_version"] and info["architecture"]
 
         tokens = api.get("/me/tokens", headers=admin).json()["tokens"]
         node_api = httpx.Client(base_url=f"http://127.0.0.1:{node_port}/api/v1", timeout=30)
         with_token = {"Authorization": f"Bearer {tokens['node-a']}"}
-        wait_for(
+        wait(
             lambda: node_api.get("/status", headers=with_token).status_code == 200,
             "the node API",
             procs,
@@ -155,7 +117,7 @@ def test_a_node_enrols_heartbeats_and_accepts_the_masters_tokens(tmp_path: Path)
             )
             return r.status_code == 200
 
-        wait_for(played, "a recorded playback", procs)
+        wait(played, "a recorded playback", procs)
 
         def use_reported() -> bool:
             uses = api.get("/audit", params={"action": "video.*"}, headers=admin).json()
@@ -167,10 +129,10 @@ def test_a_node_enrols_heartbeats_and_accepts_the_masters_tokens(tmp_path: Path)
                 for e in uses["entries"]
             )
 
-        wait_for(use_reported, "the node to report the playback to the master", procs)
+        wait(use_reported, "the node to report the playback to the master", procs)
         audit = api.get("/audit", params={"action": "node.*"}, headers=admin).json()
         assert {"node.create", "node.enrol"} <= {e["action"] for e in audit["entries"]}
     finally:
         if node is not None:
-            assert stop(node) == 0, (tmp_path / "node.log").read_text()
-        assert stop(master) == 0, master_log.read_text()
+            assert node.stop() == 0, node.output()
+        assert master.stop() == 0, master.output()

@@ -4,11 +4,6 @@ without restarting unaffected cameras)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,52 +11,31 @@ from typing import Any
 import httpx
 import pytest
 
-from argus.testing import free_port
+from argus.testing import ArgusProcess, free_port, wait_for
 
 PASSWORD = "admin-password-for-tests"
 SIM = {"main_profile": "360p", "sub_profile": None, "loop_seconds": 2}
 
 
-def start(args: list[str], log: Path, **env: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "argus", *args],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ, **env),
-    )
-
-
-def stop(proc: subprocess.Popen[bytes]) -> int:
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-    try:
-        return proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        return proc.wait()
-
-
 class Cluster:
+    """The test's processes; a wait fails at once when any of them has exited."""
+
     def __init__(self, root: Path) -> None:
-        self.root, self.procs = root, []  # type: list[tuple[subprocess.Popen[bytes], Path]]
-        self.ports: dict[str, int] = {}
+        self.root = root
+        self.procs: list[ArgusProcess] = []
 
     def run(self, name: str, args: list[str], **env: str) -> None:
-        log = self.root / f"{name}.log"
-        self.procs.append((start(args, log, **env), log))
+        self.procs.append(ArgusProcess(args, self.root / f"{name}.log", env=env))
 
     def wait(self, ok: Callable[[], Any], what: str, timeout: float = 90) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if result := ok():
-                    return result
-            except (httpx.TransportError, KeyError):
-                pass
-            for proc, log in self.procs:
-                assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            time.sleep(0.3)
+        return wait_for(
+            ok,
+            what,
+            self.procs,
+            timeout=timeout,
+            interval=0.3,
+            ignore=(httpx.TransportError, KeyError),
+        )
 
 
 def node_toml(root: Path, name: str, port: int, master_port: int) -> Path:
@@ -152,5 +126,5 @@ def test_configuration_reaches_one_node_and_leaves_the_other_untouched(tmp_path:
         nodes = {n["name"]: n for n in api.get("/nodes", headers=admin).json()}
         assert all(n["state"] == "enrolled" for n in nodes.values())
     finally:
-        for proc, log in reversed(cluster.procs):
-            assert stop(proc) == 0, log.read_text()
+        for proc in reversed(cluster.procs):
+            assert proc.stop() == 0, proc.output()

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -22,7 +18,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from argus.testing import free_port
+from argus.testing import ArgusProcess, free_port, wait_for
 
 CONFIG = """
 [node]
@@ -64,32 +60,16 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     config.write_text(
         CONFIG.format(data=root / "data", port=port, token=root / "token", disk=root / "disk")
     )
-    log = root / "node.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "argus", "node", "run", "-c", str(config)],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    proc = ArgusProcess(["node", "run", "-c", str(config)], root / "node.log")
     try:
-        deadline = time.monotonic() + 90
-        while not (root / "token").exists() or not _answers(port):
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "node API did not come up"
-            time.sleep(0.2)
+        wait_for(lambda: (root / "token").exists() and _answers(port), "node API", [proc])
         n = Node(f"http://127.0.0.1:{port}", (root / "token").read_text().strip())
-        while _recorded_seconds(n) < 9:  # closed segments and a bit of the live one
-            assert time.monotonic() < deadline + 60, "not enough recorded"
-            time.sleep(0.5)
+        # closed segments and a bit of the live one
+        wait_for(lambda: _recorded_seconds(n) >= 9, "enough recorded", [proc], interval=0.5)
         yield n
     finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 0, log.read_text()
+        status = proc.stop()
+    assert status == 0, proc.output()
 
 
 def _answers(port: int) -> bool:

@@ -7,18 +7,17 @@ index is rebuilt from the files with ``argus node reindex``.
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import av
 import pytest
 
+from argus.testing import ArgusProcess, wait_for
 from argus_sdk import PluginContext, StreamKey, TimeRange
 from argus_storage_segments.backend import INDEX_FILE, SegmentsBackend
 from argus_storage_segments.settings import SegmentsSettings
@@ -47,28 +46,6 @@ settings = {{ name = "Crash B", main_profile = "360p", sub_profile = "360p", aud
 """
 
 
-def start_node(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "argus", "node", "run", "-c", str(config)],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_for(
-    condition: Callable[[], bool],
-    what: str,
-    proc: subprocess.Popen[bytes],
-    log: Path,
-    timeout: float = 90.0,
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert proc.poll() is None, f"the node exited ({proc.returncode}): {log.read_text()}"
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-
-
 def indexed_segments(index: Path) -> int:
     if not index.exists():
         return 0
@@ -77,16 +54,6 @@ def indexed_segments(index: Path) -> int:
             return int(db.execute("SELECT count(*) FROM segment").fetchone()[0])
         except sqlite3.OperationalError:
             return 0
-
-
-def stop(proc: subprocess.Popen[bytes], sig: int) -> None:
-    if proc.poll() is None:
-        os.kill(proc.pid, sig)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def open_backend(data: Path, disk: Path) -> SegmentsBackend:
@@ -104,25 +71,24 @@ def test_sigkill_loses_at_most_one_gop_and_reindex_matches(tmp_path: Path) -> No
     config.write_text(CONFIG.format(data=data, disk=disk))
     index = data / "storage" / "segments" / INDEX_FILE
     log = tmp_path / "node.log"
+    run = ["node", "run", "-c", str(config)]
 
-    node = start_node(config, log)
+    node = ArgusProcess(run, log)
     try:
-        wait_for(lambda: indexed_segments(index) >= 4, "closed segments of every stream", node, log)
+        wait_for(lambda: indexed_segments(index) >= 4, "closed segments of every stream", [node])
         time.sleep(3.1)  # land the kill somewhere inside a GOP
         killed_at = time.time()
-        stop(node, signal.SIGKILL)
+        node.stop(signal.SIGKILL)
     finally:
-        stop(node, signal.SIGKILL)
+        node.stop(signal.SIGKILL)
 
     before = indexed_segments(index)
-    node = start_node(config, log)  # recovery happens as the storage opens
+    node = ArgusProcess(run, log, append=True)  # recovery happens as the storage opens
     try:
-        wait_for(
-            lambda: indexed_segments(index) > before + 3, "recovered and new segments", node, log
-        )
+        wait_for(lambda: indexed_segments(index) > before + 3, "recovered and new segments", [node])
     finally:
-        stop(node, signal.SIGTERM)
-    assert node.returncode == 0, log.read_text()
+        status = node.stop(signal.SIGTERM)
+    assert status == 0, log.read_text()
 
     backend = open_backend(data, disk)
     try:

@@ -9,10 +9,6 @@ recorded plays back through the node API with its codecs.
 from __future__ import annotations
 
 import io
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +17,7 @@ import av
 import httpx
 import pytest
 
-from argus.testing import free_port
+from argus.testing import ArgusProcess, free_port, wait_for
 from argus.testing.rtsp import RtspServer, rtsp_peer_missing
 
 CAMERAS = {
@@ -53,20 +49,6 @@ def node_config(root: Path, server: RtspServer, port: int) -> Path:
     return config
 
 
-def wait_for(
-    condition: Callable[[], bool],
-    what: str,
-    node: subprocess.Popen[bytes],
-    log: Path,
-    timeout: float = 60.0,
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert node.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{log.read_text()}"
-        time.sleep(0.25)
-
-
 @pytest.mark.slow
 def test_rtsp_cameras_record_survive_an_outage_and_play_back(tmp_path: Path) -> None:
     missing = rtsp_peer_missing()
@@ -76,13 +58,9 @@ def test_rtsp_cameras_record_survive_an_outage_and_play_back(tmp_path: Path) -> 
     with RtspServer() as server:
         config = node_config(tmp_path, server, port)
         log = tmp_path / "node.log"
-        node = subprocess.Popen(
-            [sys.executable, "-m", "argus", "node", "run", "-c", str(config)],
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+        node = ArgusProcess(["node", "run", "-c", str(config)], log)
         try:
-            wait_for(lambda: (tmp_path / "token").exists(), "the node", node, log)
+            wait_for(lambda: (tmp_path / "token").exists(), "the node", [node], timeout=60)
             api = httpx.Client(
                 base_url=f"http://127.0.0.1:{port}",
                 timeout=30,
@@ -103,7 +81,7 @@ def test_rtsp_cameras_record_survive_an_outage_and_play_back(tmp_path: Path) -> 
             def all_recording() -> bool:
                 return all(sum(x["end"] - x["start"] for x in recorded(c)) > 5 for c in CAMERAS)
 
-            wait_for(all_recording, "every camera to record 5 s", node, log)
+            wait_for(all_recording, "every camera to record 5 s", [node], timeout=60)
             server.kill()  # the camera vanishes without a goodbye
             outage_start = time.time()
             time.sleep(6)
@@ -115,9 +93,7 @@ def test_rtsp_cameras_record_survive_an_outage_and_play_back(tmp_path: Path) -> 
                     for c in CAMERAS
                 ),
                 "recording to resume",
-                node,
-                log,
-                90,
+                [node],
             )
             for camera in CAMERAS:
                 before, after = recorded(camera)
@@ -129,14 +105,8 @@ def test_rtsp_cameras_record_survive_an_outage_and_play_back(tmp_path: Path) -> 
             )
             check_playback(api, recorded)
         finally:
-            if node.poll() is None:
-                os.kill(node.pid, signal.SIGTERM)
-            try:
-                node.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.kill(node.pid, signal.SIGKILL)
-                node.wait()
-    assert node.returncode == 0, log.read_text()
+            status = node.stop()
+    assert status == 0, log.read_text()
     assert server.password not in log.read_text()
 
 

@@ -2,5 +2,6 @@
 
 from argus.testing.databases import free_port
 from argus.testing.dists import DistFactory
+from argus.testing.processes import ArgusProcess, wait_for
 
-__all__ = ["DistFactory", "free_port"]
+__all__ = ["ArgusProcess", "DistFactory", "free_port", "wait_for"]

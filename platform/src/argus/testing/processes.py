@@ -1,0 +1,88 @@
+"""``argus`` commands run as real processes for tests: a log file each, stopped by PID.
+
+Nothing here imports pytest; a failed wait raises ``AssertionError`` with the
+logs of the processes involved, which pytest reports like any assertion.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class ArgusProcess:
+    """``python -m argus <args>`` with stdout and stderr in ``log``.
+
+    :param append: add to an existing log (a restarted node keeps one log).
+    :param env: variables added to this process's environment.
+    """
+
+    def __init__(
+        self, args: list[str], log: Path, *, env: dict[str, str] | None = None, append: bool = False
+    ) -> None:
+        self.log = log
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "argus", *args],
+            stdout=log.open("ab" if append else "wb"),
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, **(env or {})),
+        )
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def exited(self) -> int | None:
+        """The exit status if the process has ended, else ``None``."""
+        return self._proc.poll()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        """Send ``sig`` to the PID, wait, and SIGKILL after ``timeout``; the exit status."""
+        if self._proc.poll() is None:
+            os.kill(self._proc.pid, sig)
+        try:
+            return self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self._proc.pid, signal.SIGKILL)
+            return self._proc.wait()
+
+
+def wait_for(
+    ok: Callable[[], T],
+    what: str,
+    processes: Iterable[ArgusProcess],
+    *,
+    timeout: float = 90.0,
+    interval: float = 0.2,
+    ignore: tuple[type[BaseException], ...] = (),
+) -> T:
+    """Poll ``ok()`` until it returns something true and return that.
+
+    Exceptions of the ``ignore`` types count as "not yet" (a server still starting).
+
+    :raises AssertionError: a process ended meanwhile, or ``timeout`` passed.
+    """
+    watched = list(processes)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if result := ok():
+                return result
+        except ignore:
+            pass
+        for proc in watched:
+            status = proc.exited()
+            assert status is None, f"{proc.log.name} exited ({status}): {proc.output()}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(interval)
