@@ -134,7 +134,7 @@ class SegmentsBackend:
         if chosen:
             yield reader.Piece(disk.path / seg.path, fragments[0].offset, tuple(chosen))
 
-    def _live_fragments(self, key: StreamKey) -> list:  # type: ignore[type-arg]
+    def _live_fragments(self, key: StreamKey) -> list[FragmentInfo]:
         with self._lock:
             segment = self._live.get(key)
             return list(segment.fragments) if segment is not None else []

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from argus import __version__
 from argus.node import export as exporting
+from argus.node.api import live
 from argus.node.api.auth import Caller, NodeAuth
 from argus.node.api.models import (
     CameraOut,
@@ -28,12 +29,13 @@ from argus.node.api.models import (
     StreamStatusOut,
     TimelineOut,
 )
+from argus.node.api.reports import audit
 from argus.node.recorder import StreamWorker
 from argus.node.runtime import Node
 from argus.node.snapshot import NothingRecorded, jpeg_at
 from argus.node.status import RateSampler
 from argus.protocol import Right
-from argus_sdk import Event, EventPhase, EventSource, FragmentReader, StreamKey, TimeRange
+from argus_sdk import FragmentReader, StreamKey, TimeRange
 
 MAX_PLAYBACK_SECONDS = 24 * 3600
 Start = Annotated[float, Query(description="UTC seconds since the epoch.")]
@@ -49,8 +51,6 @@ Who = Annotated[Caller, Depends(current_caller)]
 
 
 def create_app(node: Node, auth: NodeAuth, sampler: RateSampler) -> FastAPI:
-    from argus.node.api import live
-
     app = FastAPI(
         title="Argus node API",
         version=__version__,
@@ -64,19 +64,6 @@ def create_app(node: Node, auth: NodeAuth, sampler: RateSampler) -> FastAPI:
     app.include_router(api)
     app.include_router(live.router(node, auth), prefix="/api/v1")
     return app
-
-
-def audit(node: Node, caller: Caller, action: str, **data: object) -> None:
-    """Report a use of recorded or live video; the master collects these into its audit trail."""
-    node.events.publish(
-        Event(
-            f"argus.audit.{action}",
-            EventSource("user", caller.name),
-            EventPhase.PULSE,
-            {**data, "token": caller.token_id},
-            device_time=node.clock.now(),
-        )
-    )
 
 
 def _visible(caller: Caller, camera: str) -> bool:

@@ -14,8 +14,8 @@ import contextlib
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 
-from argus.node.api.app import audit
 from argus.node.api.auth import NodeAuth, bearer
+from argus.node.api.reports import audit
 from argus.node.recorder import StreamWorker
 from argus.node.runtime import Node
 from argus.protocol import Right
