@@ -78,6 +78,11 @@ class CorrectedClock:
         self._lock = threading.Lock()
 
     @property
+    def base(self) -> Clock:
+        """The uncorrected clock: what the master measures the offset of."""
+        return self._base
+
+    @property
     def offset(self) -> float:
         with self._lock:
             return self._offset

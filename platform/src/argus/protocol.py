@@ -224,6 +224,23 @@ class HeartbeatReply(BaseModel):
         description="An admin issued a new enrolment token for this node: the node must "
         "enrol again with it; nothing else in this heartbeat was recorded.",
     )
+    clock_offset: float | None = Field(
+        default=None,
+        description="The node's clock minus the master's, in seconds, as the master last "
+        "measured it (NTP-style exchanges with the node's /api/v1/clock); None: not measured "
+        "yet. The node subtracts it from its recording timestamps.",
+    )
+
+
+class ClockReading(BaseModel):
+    """The node's half of one clock exchange: its own uncorrected wall time when the
+    master's request arrived and when the reply left (``t2`` and ``t3`` of
+    :class:`argus.clocksync.Exchange`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    received: float = Field(description="Node wall time (UTC epoch seconds) at receipt.")
+    replied: float = Field(description="Node wall time (UTC epoch seconds) at reply.")
 
 
 class DeviceConfig(BaseModel):

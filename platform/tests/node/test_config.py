@@ -67,3 +67,20 @@ def test_a_node_joined_to_a_master_takes_devices_only_from_it(tmp_path: Path) ->
     )
     with pytest.raises(ConfigurationError, match="takes its devices from the master"):
         load(path)
+
+
+def test_a_node_listening_on_every_address_must_say_where_the_master_reaches_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text('[node]\nlisten = "0.0.0.0:5009"\nmaster_url = "http://m:5008"\n')
+    with pytest.raises(ConfigurationError, match="set node.public_url"):
+        load(path)
+    path.write_text(
+        '[node]\nlisten = "0.0.0.0:5009"\nmaster_url = "http://m:5008"\n'
+        'public_url = "http://10.0.0.7:5009"\n'
+    )
+    assert load(path).node.public_url == "http://10.0.0.7:5009"
+    path.write_text('[node]\npublic_url = "10.0.0.7:5009"\n')
+    with pytest.raises(ConfigurationError, match="public_url"):
+        load(path)

@@ -203,3 +203,40 @@ def test_a_failing_live_tap_is_removed_and_recording_goes_on(sim_device: Any) ->
     worker.add_tap(bad_tap)
     worker.run()
     assert calls == 1 and len(writer.packets) == 50
+
+
+def test_reanchor_reopens_the_stream_at_the_next_keyframe(sim_device: Any) -> None:
+    device, clock = sim_device
+    writers: list[ListWriter] = []
+    events: list[Event] = []
+    total = 0
+
+    def written(writer: ListWriter) -> None:
+        nonlocal total
+        total += 1
+        if total == 5:
+            worker.reanchor()
+        if len(writers) == 2 and len(writer.packets) == 10:
+            worker.stop()
+
+    def open_writer(_description: StreamDescription) -> ListWriter:
+        writers.append(ListWriter(written))
+        return writers[-1]
+
+    worker = StreamWorker(
+        "cam",
+        "main",
+        lambda: device.open_stream(0, "main"),
+        open_writer,
+        events.append,
+        clock=clock,
+    )
+    worker.run()
+
+    first, second = writers
+    assert first.closed and second.closed
+    assert len(first.packets) > 5  # the rest of the GOP, up to the next keyframe
+    assert not any(p.keyframe for p in first.packets[1:])
+    assert second.packets[0].keyframe
+    assert worker.stats.connects == 2
+    assert events == []  # reopened on purpose: the camera was never offline

@@ -87,3 +87,41 @@ def test_an_unreachable_master_is_logged_once_and_changes_nothing(
     assert len(warnings) == 1
     assert uplink.last_reply is None
     node.stop()
+
+
+def test_the_masters_clock_offset_corrects_the_node_clock_and_is_kept(tmp_path: Path) -> None:
+    from argus.clocksync import CorrectedClock
+    from argus.node.uplink import load_clock_offset
+    from argus_sdk.testing import ManualClock
+
+    base = ManualClock(start=1_800_000_000.0)
+    clock = CorrectedClock(base)
+    config = NodeConfig.model_validate(
+        {"node": {"id": "n8", "data_dir": str(tmp_path)}, "storage": None}
+    )
+    node = Node(Kernel(enabled=set()), config, clock=clock)
+    reanchored: list[bool] = []
+    node.reanchor_streams = lambda: reanchored.append(True)  # type: ignore[method-assign]
+    uplink = Uplink(node, "http://127.0.0.1:9")
+    try:
+        assert load_clock_offset(tmp_path) == 0.0
+        uplink.correct_clock(0.2)  # small: applies at the next connection
+        assert clock.now() == pytest.approx(1_800_000_000.0 - 0.2)
+        assert reanchored == []
+        uplink.correct_clock(4.0)  # large: every stream reopens now
+        assert clock.now() == pytest.approx(1_800_000_000.0 - 4.0)
+        assert base.now() == 1_800_000_000.0
+        assert reanchored == [True]
+        assert load_clock_offset(tmp_path) == 4.0
+        uplink.correct_clock(4.0)
+        assert reanchored == [True]
+    finally:
+        uplink.stop()
+        node.stop()
+
+
+def test_a_node_without_a_correctable_clock_ignores_offsets(node: Node) -> None:
+    uplink = Uplink(node, "http://127.0.0.1:9")
+    uplink.correct_clock(3.0)
+    uplink.stop()
+    assert not (node.host.data_dir / "clock-offset").exists()

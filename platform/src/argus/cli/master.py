@@ -60,6 +60,7 @@ def run(config: Path = CONFIG) -> None:
     ``admin`` (password from ARGUS_ADMIN_PASSWORD, or written to the data directory).
     """
     from argus.master.api import create_app
+    from argus.master.clocks import ClockWatch
     from argus.master.runtime import Master, OfflineSweeper
 
     parsed = _config(config)
@@ -89,11 +90,14 @@ def run(config: Path = CONFIG) -> None:
     signal.signal(signal.SIGINT, stop_requested)
     sweeper = OfflineSweeper(master)
     sweeper.start()
+    clocks = ClockWatch(master)
+    clocks.start()
     console.print(f"master {master.id}: API on http://{parsed.master.listen}")
     try:
         server.run()
     finally:
         console.print("stopping …")
+        clocks.stop()
         sweeper.stop()
         master.close()
 

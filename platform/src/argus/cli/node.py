@@ -12,14 +12,15 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from argus.clocksync import CorrectedClock
 from argus.kernel import Kernel
 from argus.node import config as node_config
 from argus.node.api import NodeAuth, create_app, load_or_create_token
 from argus.node.runtime import Node
 from argus.node.status import RateSampler
-from argus.node.uplink import Uplink
+from argus.node.uplink import Uplink, load_clock_offset
 from argus.security.tokens import TokenVerifier, load_public_key
-from argus_sdk import ArgusError
+from argus_sdk import ArgusError, Clock, SystemClock
 
 app = typer.Typer(help="Run and maintain a recording node.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -34,7 +35,13 @@ def _build(path: Path, *, with_devices: bool = True) -> Node:
         config = node_config.load(path)
         if not with_devices:
             config = config.model_copy(update={"devices": []})
-        return Node(kernel, config)
+        clock: Clock = SystemClock()
+        if config.node.master_url is not None:
+            # Recording timestamps follow the master's time, as last measured.
+            corrected = CorrectedClock(clock)
+            corrected.set_offset(load_clock_offset(config.node.data_dir))
+            clock = corrected
+        return Node(kernel, config, clock=clock)
     except ArgusError as exc:
         console.print(f"[bold red]cannot start the node:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -103,7 +110,7 @@ def _uplink(node: Node) -> Uplink | None:
             )
             raise typer.Exit(2)
         try:
-            uplink.enrol(token, section.listen)
+            uplink.enrol(token, section.public_url or f"http://{section.listen}")
         except (ArgusError, httpx.HTTPError) as exc:
             console.print(f"[bold red]cannot enrol:[/] {exc}")
             raise typer.Exit(2) from exc

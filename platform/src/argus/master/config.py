@@ -7,6 +7,9 @@ data_dir = "/var/lib/argus-master"
 listen = "127.0.0.1:5008"
 database = "postgresql+psycopg://argus@db.example/argus"   # default: SQLite in data_dir
 signing_key_file = "/etc/argus/master-signing.pem"          # default: in data_dir
+offline_seconds = 30          # no heartbeat for this long: the node is offline
+clock_sync_seconds = 60       # how often each node's clock offset is measured
+clock_offset_threshold = 1.0  # offset (s) that opens a clock-offset watchdog event
 ```
 """
 
@@ -37,6 +40,30 @@ class MasterSection(BaseModel):
         title="Token signing key (Ed25519 PEM)",
         description="Created on first start if missing; default: in the data directory. Nodes "
         "get its public key at enrolment.",
+    )
+
+    offline_seconds: float = Field(
+        30.0,
+        ge=2,
+        le=3600,
+        title="Node offline after (s)",
+        description="Seconds without a heartbeat after which a node is offline (a "
+        "node-offline watchdog event).",
+    )
+    clock_sync_seconds: float = Field(
+        60.0,
+        ge=1,
+        le=86400,
+        title="Clock measurement interval (s)",
+        description="How often the master measures each online node's clock offset.",
+    )
+    clock_offset_threshold: float = Field(
+        1.0,
+        ge=0,
+        le=3600,
+        title="Clock offset alarm (s)",
+        description="A node clock further than this from the master's opens a clock-offset "
+        "watchdog event (the node's recordings are corrected either way).",
     )
 
     @property

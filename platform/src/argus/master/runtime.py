@@ -36,8 +36,6 @@ ADMIN_PROFILE = "Administrators"
 ADMIN_PASSWORD_ENV = "ARGUS_ADMIN_PASSWORD"
 #: Where a generated first password is written (mode 0600), in the data directory.
 ADMIN_PASSWORD_FILE = "initial-admin-password"
-#: Seconds without a heartbeat after which an enrolled node is offline.
-DEFAULT_OFFLINE_TIMEOUT = 30.0
 
 
 class Master:
@@ -55,7 +53,7 @@ class Master:
         engine: Engine | None = None,
         clock: Clock | None = None,
         login_policy: LoginPolicy = DEFAULT_POLICY,
-        offline_timeout: float = DEFAULT_OFFLINE_TIMEOUT,
+        offline_timeout: float | None = None,
     ) -> None:
         section = config.master
         self.id = section.id
@@ -63,7 +61,11 @@ class Master:
         self.listen = section.listen
         self.clock: Clock = clock or SystemClock()
         self.login_policy = login_policy
-        self.offline_timeout = offline_timeout
+        self.offline_timeout = (
+            offline_timeout if offline_timeout is not None else section.offline_seconds
+        )
+        self.clock_sync_seconds = section.clock_sync_seconds
+        self.clock_offset_threshold = section.clock_offset_threshold
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._owns_engine = engine is None
         self.engine = engine if engine is not None else make_engine(section.database_url)

@@ -54,6 +54,13 @@ class NodeSection(_Model):
         description="Bearer token for the node API; created with a random token if missing. "
         "Default: <data_dir>/node-token.",
     )
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        title="Public API URL",
+        description="Where clients and the master reach this node's API, e.g. "
+        "http://10.0.0.7:5009; default: http://<listen>. Set it when listening on 0.0.0.0.",
+    )
     master_url: str | None = Field(
         None,
         title="Master URL",
@@ -125,6 +132,13 @@ class NodeConfig(_Model):
 
     @model_validator(mode="after")
     def _one_source_of_devices(self) -> NodeConfig:
+        host = self.node.listen.rpartition(":")[0].strip("[]")
+        unreachable = host in ("", "0.0.0.0", "::")
+        if self.node.master_url is not None and not self.node.public_url and unreachable:
+            raise ValueError(
+                f"node.listen {self.node.listen} is no address the master can reach: "
+                "set node.public_url"
+            )
         if self.node.master_url is not None and self.devices:
             raise ValueError(
                 "a node joined to a master (node.master_url) takes its devices from the "

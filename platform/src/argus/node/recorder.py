@@ -151,6 +151,7 @@ class StreamWorker:
         self._taps: list[Tap] = []
         self.description: StreamDescription | None = None
         self._stopping = threading.Event()
+        self._reanchor = threading.Event()
         self._offline_event: Event | None = None
         self._thread = threading.Thread(target=self.run, name=f"rec-{camera}-{stream}", daemon=True)
 
@@ -175,6 +176,11 @@ class StreamWorker:
                 self._went_offline(StreamState.RECONNECTING, exc)
                 self._pause(self._backoff.next_delay(exc.retry_after))
         self.stats.state = StreamState.STOPPED
+
+    def reanchor(self) -> None:
+        """Reopen the stream at its next keyframe so that its timestamps are taken from the
+        clock afresh (after the clock's correction changed); a gap of one reconnection."""
+        self._reanchor.set()
 
     def add_tap(self, tap: Tap) -> None:
         """Also hand every packet to ``tap`` (live viewers); it must not block."""
@@ -212,6 +218,12 @@ class StreamWorker:
                     raise DeviceUnavailable(f"no packet for {self._stall_timeout:g} s")
                 continue
             last = now
+            if self._reanchor.is_set() and (
+                video_track is None or (packet.track == video_track and packet.keyframe)
+            ):
+                self._reanchor.clear()
+                log.info("%s/%s: reopening to take the corrected clock", self.camera, self.stream)
+                return
             if waiting_for_key:
                 if packet.track != video_track or not packet.keyframe:
                     continue

@@ -237,6 +237,12 @@ class Node:
             return None
         return StorageConfig(backend=section.backend, settings=section.settings)
 
+    def reanchor_streams(self) -> None:
+        """Have every stream take its timestamps from the clock afresh, each at its next
+        keyframe (see :meth:`StreamWorker.reanchor`)."""
+        for worker in self.workers:
+            worker.reanchor()
+
     def worker(self, camera: str, stream: str) -> StreamWorker | None:
         return next((w for w in self.workers if (w.camera, w.stream) == (camera, stream)), None)
 

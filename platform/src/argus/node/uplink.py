@@ -6,6 +6,13 @@ credential (0600) and the master's public key, with which it verifies the
 tokens users bring. Then it sends a heartbeat every ``heartbeat_seconds``:
 every stream's state and every disk. The master being away never stops
 recording; the node retries and logs each outage once.
+
+Heartbeat replies carry the node's clock offset as the master measured it; when the
+node's clock is a :class:`~argus.clocksync.CorrectedClock` the offset is applied to it,
+kept in the data directory for the next start, and a change of more than
+:data:`CLOCK_STEP` seconds reopens each stream at its next keyframe so that recordings
+take the corrected time at once (smaller changes apply at the next reconnection: a
+connection's timestamps never step).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from packaging.tags import sys_tags
 from pydantic import ValidationError
 
 from argus import __version__
+from argus.clocksync import CorrectedClock
 from argus.node.config import DeviceSection
 from argus.node.runtime import Node
 from argus.protocol import (
@@ -42,6 +50,17 @@ CREDENTIAL_FILE = "master-credential"
 AUDIT_BACKLOG = 10_000  # uses of video kept while the master is away (oldest dropped)
 AUDIT_PER_HEARTBEAT = 1000
 MASTER_KEY_FILE = "master-public-key.pem"
+CLOCK_OFFSET_FILE = "clock-offset"
+#: Seconds of change in the clock correction that make streams reopen at once.
+CLOCK_STEP = 0.5
+
+
+def load_clock_offset(data_dir: Path) -> float:
+    """The clock offset the master last sent (seconds), or 0 when none is known."""
+    try:
+        return float((data_dir / CLOCK_OFFSET_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return 0.0
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -139,12 +158,38 @@ class Uplink:
             while self._audit and id(self._audit[0]) in sent:
                 self._audit.popleft()
         reply = HeartbeatReply.model_validate(response.json())
+        if reply.clock_offset is not None:
+            self.correct_clock(reply.clock_offset)
         if reply.must_re_enrol:
             log.error("the master asks this node to enrol again with a new token")
         elif reply.desired_config_version != self.applied_version:
             self.apply(self.fetch_config(credential))
         self.last_reply = reply
         return reply
+
+    def correct_clock(self, offset: float) -> None:
+        """Apply the master's measurement of this node's clock (its clock minus the master's,
+        seconds) to the node's clock, if that is correctable."""
+        clock = self._node.clock
+        if not isinstance(clock, CorrectedClock) or offset == clock.offset:
+            return
+        step = offset - clock.offset
+        clock.set_offset(offset)
+        try:  # atomically: a crash mid-write must not leave a torn number
+            partial = self._dir / f"{CLOCK_OFFSET_FILE}.partial"
+            partial.write_text(f"{offset!r}\n")
+            partial.replace(self._dir / CLOCK_OFFSET_FILE)
+        except OSError as exc:
+            log.warning("cannot keep the clock offset for the next start: %s", exc)
+        if abs(step) > CLOCK_STEP:
+            log.warning(
+                "clock corrected by %+.3f s (now %+.3f s off the master); streams reopen",
+                -step,
+                offset,
+            )
+            self._node.reanchor_streams()
+        else:
+            log.info("clock offset to the master now %+.4f s", offset)
 
     def fetch_config(self, credential: str) -> NodeDesiredConfig:
         """The configuration the master wants this node to run."""

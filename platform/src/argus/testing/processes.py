@@ -86,3 +86,36 @@ def wait_for(
             assert status is None, f"{proc.log.name} exited ({status}): {proc.output()}"
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(interval)
+
+
+class Cluster:
+    """The ``argus`` processes of one test: each with its log in ``root``; a wait fails at
+    once when any of them has exited (unless it was stopped through :meth:`stop`)."""
+
+    def __init__(self, root: Path, *, ignore: tuple[type[BaseException], ...] = ()) -> None:
+        self.root = root
+        self.procs: list[ArgusProcess] = []
+        self._ignore = ignore
+
+    def run(self, name: str, args: list[str], *, append: bool = False, **env: str) -> ArgusProcess:
+        """Start ``argus <args>`` logging to ``<root>/<name>.log`` (appending if asked)."""
+        proc = ArgusProcess(args, self.root / f"{name}.log", env=env, append=append)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc: ArgusProcess, sig: int = signal.SIGTERM) -> int:
+        """Stop one process by PID (SIGKILL to simulate a crash); its exit status."""
+        self.procs.remove(proc)
+        return proc.stop(sig)
+
+    def wait(self, ok: Callable[[], T], what: str, timeout: float = 90) -> T:
+        return wait_for(ok, what, self.procs, timeout=timeout, interval=0.3, ignore=self._ignore)
+
+    def stop_all(self) -> list[str]:
+        """Stop every process, newest first; the logs of those that did not exit with 0."""
+        failed = []
+        for proc in reversed(self.procs):
+            if proc.stop() != 0:
+                failed.append(proc.output())
+        self.procs.clear()
+        return failed

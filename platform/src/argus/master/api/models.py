@@ -164,7 +164,10 @@ class NodeOut(BaseModel):
     os: str | None
     listen_address: str | None
     last_heartbeat: dt.datetime | None
-    clock_offset_us: int | None
+    clock_offset_us: int | None = Field(
+        description="The node's clock minus the master's (microseconds), last measured."
+    )
+    clock_measured: dt.datetime | None = Field(description="When clock_offset_us was measured.")
     desired_config_version: int
     applied_config_version: int | None
     enrolment_pending: bool = Field(description="An enrolment token is waiting to be used.")

@@ -141,6 +141,7 @@ def node_out(node: Node) -> NodeOut:
         listen_address=node.listen_address,
         last_heartbeat=node.last_heartbeat,
         clock_offset_us=node.clock_offset_us,
+        clock_measured=node.clock_measured,
         desired_config_version=node.desired_config_version,
         applied_config_version=node.applied_config_version,
         enrolment_pending=node.enrolment_token_hash is not None,

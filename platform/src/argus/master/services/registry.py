@@ -301,8 +301,11 @@ def heartbeat(
     node.last_heartbeat = now
     node.applied_config_version = heartbeat.applied_config_version
     watchdog.observe_heartbeat(session, clock, node, heartbeat)
+    offset = node.clock_offset_us / 1_000_000 if node.clock_offset_us is not None else None
     return HeartbeatReply(
-        master_time=clock.now(), desired_config_version=node.desired_config_version
+        master_time=clock.now(),
+        desired_config_version=node.desired_config_version,
+        clock_offset=offset,
     )
 
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, 
 from fastapi.responses import FileResponse, StreamingResponse
 
 from argus import __version__
+from argus.clocksync import CorrectedClock
 from argus.node import export as exporting
 from argus.node.api import live
 from argus.node.api.auth import Caller, NodeAuth
@@ -34,7 +35,7 @@ from argus.node.recorder import StreamWorker
 from argus.node.runtime import Node
 from argus.node.snapshot import NothingRecorded, jpeg_at
 from argus.node.status import RateSampler
-from argus.protocol import Right
+from argus.protocol import ClockReading, Right
 from argus_sdk import FragmentReader, StreamKey, TimeRange
 
 MAX_PLAYBACK_SECONDS = 24 * 3600
@@ -71,6 +72,7 @@ def _visible(caller: Caller, camera: str) -> bool:
 
 
 def _status_routes(api: APIRouter, node: Node, sampler: RateSampler) -> None:
+    raw_clock = node.clock.base if isinstance(node.clock, CorrectedClock) else node.clock
 
     @api.get("/cameras", response_model=list[CameraOut])
     def cameras(caller: Who) -> list[CameraOut]:
@@ -82,6 +84,13 @@ def _status_routes(api: APIRouter, node: Node, sampler: RateSampler) -> None:
             for c in node.cameras.values()
             if _visible(caller, c.id)
         ]
+
+    @api.get("/clock", response_model=ClockReading)
+    async def clock_reading(caller: Who) -> ClockReading:
+        """This node's uncorrected wall time on receipt and on reply: one exchange of the
+        master's clock-offset measurement (any authenticated caller)."""
+        received = raw_clock.now()
+        return ClockReading(received=received, replied=raw_clock.now())
 
     @api.get("/status", response_model=StatusOut)
     def node_status(caller: Who) -> StatusOut:
