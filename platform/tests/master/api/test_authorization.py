@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from argus.master.runtime import Master
 
 USER_PASSWORD = "operator password 1"
+#: A well-formed backup body (what it restores does not matter to the matrix).
+EMPTY_SERVER_BACKUP = {"format": "argus-backup", "version": 1, "kind": "server", "tables": {}}
 
 #: Every route that needs a session: (method, path, JSON body); ids need not exist.
 ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -44,6 +46,10 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", "/api/v1/camera-groups/n-denied", {"name": "G2-denied"}),
     ("PUT", "/api/v1/camera-groups/n-denied/members", {"cameras": []}),
     ("DELETE", "/api/v1/camera-groups/n-denied", None),
+    ("GET", "/api/v1/system/version-policy", None),
+    ("PUT", "/api/v1/system/version-policy", {"spec": ">=0.1"}),
+    ("GET", "/api/v1/system/backup", None),
+    ("POST", "/api/v1/system/restore", EMPTY_SERVER_BACKUP),
 ]
 USER_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/logout", None),
@@ -228,3 +234,60 @@ def test_a_failed_request_leaves_no_change(
     # Row ids of deleted users come back on SQLite: only this user's entries count.
     names = [e["target_name"] for e in trail.json()["entries"]]
     assert user["username"] not in names
+
+
+def test_system_changes_appear_in_the_audit_trail(
+    client: TestClient, master: Master, admin: dict[str, str]
+) -> None:
+    def call(method: str, path: str, body: Any = None, **params: str) -> Any:
+        reply = client.request(method, "/api/v1" + path, json=body, params=params, headers=admin)
+        assert reply.status_code < 300, reply.text
+        return reply.json() if reply.content else None
+
+    before = call("GET", "/system/version-policy")["spec"]
+    assert call("PUT", "/system/version-policy", {"spec": "~=0.1"})["spec"] == "~=0.1"
+    call("PUT", "/system/version-policy", {"spec": before})
+    call("POST", "/nodes", {"name": "backed-up"})
+    call("POST", "/nodes/backed-up/devices", {"ident": "backed-up-gate", "driver": "sim"})
+    document = call("GET", "/system/backup", server="backed-up")
+    assert [d["ident"] for d in document["tables"]["device"]] == ["backed-up-gate"]
+    call("DELETE", "/devices/backed-up-gate")
+    restored = call("POST", "/system/restore", document, server="backed-up")
+    assert restored["rows"]["device"] == 1
+    assert call("GET", "/devices/backed-up-gate")["node"] == "backed-up"
+    system = call("GET", "/system/backup")
+    assert system["kind"] == "system" and system["tables"]["node"]
+
+    entries = call("GET", "/audit", actor="admin", limit="20")["entries"]
+    by_action = {e["action"]: e for e in reversed(entries) if e["result"] == "ok"}  # newest
+    assert by_action["system.version_policy"]["before"] == {"spec": "~=0.1"}
+    assert by_action["system.version_policy"]["after"] == {"spec": before}
+    for action in ("backup.server", "restore.server", "backup.system"):
+        assert action in by_action, action
+    assert by_action["restore.server"]["target_id"] == "backed-up"
+    assert "1 device" in by_action["restore.server"]["detail"]
+
+
+def test_system_errors_say_what_to_do(client: TestClient, admin: dict[str, str]) -> None:
+    bad = client.put("/api/v1/system/version-policy", json={"spec": "0.1+"}, headers=admin)
+    assert bad.status_code == 422 and "not a valid version policy" in bad.json()["detail"]
+    client.post("/api/v1/nodes", json={"name": "not-fresh"}, headers=admin)
+    system = client.get("/api/v1/system/backup", headers=admin).json()
+    taken = client.post("/api/v1/system/restore", json=system, headers=admin)
+    assert taken.status_code == 409 and "fresh master" in taken.json()["detail"], taken.text
+    other_kind = client.post(
+        "/api/v1/system/restore", json=system, params={"server": "n1"}, headers=admin
+    )
+    assert other_kind.status_code == 422 and "system backup" in other_kind.json()["detail"]
+    nowhere = client.post(
+        "/api/v1/system/restore",
+        json=EMPTY_SERVER_BACKUP,
+        params={"server": "nowhere"},
+        headers=admin,
+    )
+    assert nowhere.status_code == 404 and "no node named 'nowhere'" in nowhere.json()["detail"]
+    junk = dict(EMPTY_SERVER_BACKUP, format="zip")
+    refused = client.post("/api/v1/system/restore", json=junk, headers=admin)
+    assert refused.status_code == 422 and "not an Argus backup" in refused.json()["detail"]
+    missing = client.get("/api/v1/system/backup", params={"server": "nowhere"}, headers=admin)
+    assert missing.status_code == 404

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from argus import __version__
-from argus.master.api import configuration, nodes, records, sessions, users
+from argus.master.api import configuration, nodes, records, sessions, system, users
 from argus.master.runtime import Master
 from argus.master.services.errors import (
     Conflict,
@@ -41,7 +41,7 @@ def create_app(master: Master) -> FastAPI:
         "hand out the profile download and per-node tokens.",
     )
     app.state.master = master
-    for module in (sessions, users, nodes, records, configuration):
+    for module in (sessions, users, nodes, records, configuration, system):
         app.include_router(module.router, prefix="/api/v1")
     app.add_exception_handler(ServiceError, _service_error)
     return app
