@@ -5,56 +5,70 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import httpx
 import typer
 from rich.console import Console
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
-from argus.demo import demo_config
+from argus.demo import PASSWORD_FILE, DemoSystem
 from argus.kernel import Kernel, PluginStatus
+from argus.master.services.errors import ServiceError
 from argus.node.recorder import StreamWorker
 from argus.node.runtime import Node
 from argus_sdk import ArgusError, Event
 
 console = Console()
 
-WHAT_RUNS = """[bold]Argus demo[/] — what runs today:
-• the plugin kernel, loading every installed plugin (`argus plugins list`);
-• a node with 8 simulated cameras (sim driver: 4 cameras, 2 with PTZ, 1 with audio,
-  and a 4-channel encoder), one recorder worker per stream, and the node's event bus;
-  the loading dock records only around its door contact (4 s before, 5 s after).
-Not in the demo yet: the master and the node API (run them with `argus master run` and
-`argus node run`). Not built yet: the Spotter web client.
+WHAT_RUNS = """[bold]Argus demo[/] — a master and a node in this one process:
+• the master (SQLite in {master_dir}): users, profiles, configuration, watchdog, audit;
+  API on {master_url}/docs;
+• a node enrolled with it, running the 8 simulated cameras configured on the master
+  (sim driver: 4 cameras, 2 with PTZ, 1 with audio, and a 4-channel encoder); the
+  loading dock records only around its door contact (4 s before, 5 s after);
+  API on {node_url}/docs;
+• the plugin kernel, loading every installed plugin (`argus plugins list`).
+Log in as [bold]admin[/] with password [bold]{password}[/] (kept in {password_file}),
+e.g. `argus login --master {master_url}`. Not built yet: the Spotter web client.
 {storage}"""
 
 
 def demo(
     seconds: float = typer.Option(0, help="Stop after this many seconds (0: until Ctrl-C)."),
     data: Path = typer.Option(Path("demo-data"), help="Where the demo keeps its files."),
+    master_port: int = typer.Option(5008, help="Port of the master API (127.0.0.1)."),
+    node_port: int = typer.Option(5009, help="Port of the node API (127.0.0.1)."),
 ) -> None:
-    """Run a master-less node with simulated cameras and show what it records."""
+    """Run a master and a node with simulated cameras in one process; show what it records."""
     kernel = Kernel()
     kernel.load()
     _report_plugins(kernel)
-    storages = {r.value.name for r in kernel.collect("argus_storage_backends")}
-    (data / "disk1").mkdir(parents=True, exist_ok=True)
-    config = demo_config(data.resolve(), with_storage="segments" in storages)
+    system = DemoSystem(kernel, data, master_port=master_port, node_port=node_port)
     try:
-        node = Node(kernel, config, role="demo")
-    except ArgusError as exc:
+        system.start()
+    except (ArgusError, ServiceError, OSError, httpx.HTTPError) as exc:
         console.print(f"[bold red]cannot start the demo:[/] {exc}")
         raise typer.Exit(2) from exc
-    console.print(Panel(WHAT_RUNS.format(storage=_storage_note(node))))
+    node = system.node
+    assert node is not None
+    text = WHAT_RUNS.format(
+        master_dir=system.master.data_dir,
+        master_url=system.master_url,
+        node_url=system.node_url,
+        password=system.password,
+        password_file=system.data_dir / PASSWORD_FILE,
+        storage=_storage_note(node),
+    )
+    console.print(Panel(text))
     node.events.subscribe(_print_event)
-    node.start()
     try:
         _watch(node, seconds)
     except KeyboardInterrupt:
         pass
     finally:
         console.print("stopping …")
-        node.stop()
+        system.stop()
     _summary(node)
 
 
@@ -65,7 +79,7 @@ def _storage_note(node: Node) -> str:
             "written to disk (the segments backend comes with the recording node)."
         )
     return (
-        f"Recording to {node.host.data_dir / 'disk1'} as fragmented MP4 segments "
+        f"Recording to {node.host.data_dir.parent / 'disk1'} as fragmented MP4 segments "
         "(playable with any player), with the index in "
         f"{node.host.data_dir / 'storage'}."
     )
