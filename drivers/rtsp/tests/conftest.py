@@ -52,11 +52,18 @@ def own_server() -> Iterator[RtspServer]:
         srv.stop()
 
 
+@pytest.fixture(params=["native", "ffmpeg"])
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine that reads the stream: every test of the driver runs with both, unless it
+    pins one with ``@pytest.mark.parametrize("engine", [...])``."""
+    return str(request.param)
+
+
 @pytest.fixture
-def settings_for() -> Callable[..., RtspCameraSettings]:
+def settings_for(engine: str) -> Callable[..., RtspCameraSettings]:
     def make(srv: RtspServer, mount: str, **changes: Any) -> RtspCameraSettings:
-        values: dict[str, Any] = {"main_url": srv.url(mount), **FAST, **changes}
-        return RtspCameraSettings(**values)
+        values: dict[str, Any] = {"main_url": srv.url(mount), "engine": engine, **FAST}
+        return RtspCameraSettings(**{**values, **changes})
 
     return make
 

@@ -17,6 +17,7 @@ from argus.testing.rtsp import RtspServer
 from argus_driver_rtsp import bitstream
 from argus_driver_rtsp.connection import Connection, Endpoint, ffmpeg_options
 from argus_driver_rtsp.const import PROBE_OPTIONS
+from argus_driver_rtsp.native.source import NativePacketSource
 from argus_driver_rtsp.settings import RtspCameraSettings
 from argus_sdk import ChannelKind, Clock, StreamPacket, SystemClock, TrackDescription
 from argus_sdk.testing import ManualClock
@@ -36,19 +37,35 @@ AUDIO = {
 PARAMETER_SETS = {"h264": {7, 8}, "hevc": {32, 33, 34}}
 
 Settings = Callable[..., RtspCameraSettings]
+#: These tests drive the ffmpeg engine's Connection directly.
+FFMPEG = pytest.mark.parametrize("engine", ["ffmpeg"])
+PATIENCE = 15.0
 Decode = Callable[[TrackDescription, list[StreamPacket]], list[Any]]
 
 
 def connect(
     settings: RtspCameraSettings, log: logging.Logger, clock: Clock | None = None
-) -> Connection:
+) -> Connection | NativePacketSource:
+    """A session through the engine ``settings`` choose."""
     endpoint = Endpoint.of(settings, settings.main_url)
-    return Connection("main", settings, endpoint, clock or SystemClock(), log)
+    engine = NativePacketSource if settings.native(settings.main_url) else Connection
+    return engine("main", settings, endpoint, clock or SystemClock(), log)
 
 
-def take(connection: Connection, video_count: int) -> list[StreamPacket]:
+def stream(connection: Connection | NativePacketSource) -> Iterator[StreamPacket]:
+    """The session's packets, whichever the engine."""
+    if isinstance(connection, Connection):
+        yield from connection.packets()
+        return
+    while True:
+        packet = connection.read(PATIENCE)
+        assert packet is not None, "no packet within the patience"
+        yield packet
+
+
+def take(connection: Connection | NativePacketSource, video_count: int) -> list[StreamPacket]:
     """Packets until ``video_count`` video packets came (about 40 ms each)."""
-    packets = connection.packets()
+    packets = stream(connection)
     taken: list[StreamPacket] = []
     try:
         while sum(p.track == 0 for p in taken) < video_count:
@@ -64,7 +81,8 @@ def test_each_mount_is_described_as_the_sdk_documents(
     server: RtspServer, settings_for: Settings, log: logging.Logger, mount: str
 ) -> None:
     connection = connect(settings_for(server, mount), log)
-    assert connection.abortable  # its socket was found: close() cuts a blocked read
+    if isinstance(connection, Connection):
+        assert connection.abortable  # its socket was found: close() cuts a blocked read
     connection.close()
     description = connection.description
     video = description.video
@@ -113,6 +131,7 @@ def test_packets_decode_with_the_described_extradata(
         assert sound and {f.sample_rate for f in sound} == {audio.sample_rate}
 
 
+@FFMPEG
 def test_sessions_opened_at_once_each_find_their_own_socket(
     server: RtspServer, settings_for: Settings, log: logging.Logger
 ) -> None:
@@ -121,9 +140,10 @@ def test_sessions_opened_at_once_each_find_their_own_socket(
         connections = list(pool.map(lambda _: connect(settings, log), range(4)))
     for connection in connections:
         connection.close()
-    assert all(c.abortable for c in connections)
+    assert all(isinstance(c, Connection) and c.abortable for c in connections)
 
 
+@FFMPEG
 def test_udp_transport_delivers_decodable_video(
     server: RtspServer, settings_for: Settings, log: logging.Logger, decode: Decode
 ) -> None:
@@ -155,7 +175,7 @@ def test_wall_time_comes_from_the_injected_clock_once_per_connection(
 ) -> None:
     clock = ManualClock(start=1_000_000_000.0)
     connection = connect(settings_for(server, "/h264"), log, clock)
-    packets = connection.packets()
+    packets = stream(connection)
     try:
         first = [next(packets) for _ in range(5)]
         clock.set_wall(500_000_000.0)  # the host clock steps back

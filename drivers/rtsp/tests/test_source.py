@@ -113,6 +113,7 @@ def test_a_stalled_camera_reads_as_silence_then_as_unavailable(
         camera.close()
 
 
+@pytest.mark.parametrize("engine", ["ffmpeg"])  # the reader thread is FFmpeg's
 def test_close_from_another_thread_ends_a_blocked_read_at_once(
     own_server: RtspServer, settings_for: Settings, context: PluginContext, read: Read
 ) -> None:
@@ -148,6 +149,7 @@ def test_close_from_another_thread_ends_a_blocked_read_at_once(
         camera.close()
 
 
+@pytest.mark.parametrize("engine", ["ffmpeg"])  # the reader thread is FFmpeg's
 def test_close_while_streaming_leaves_no_thread(
     server: RtspServer, settings_for: Settings, context: PluginContext, read: Read
 ) -> None:

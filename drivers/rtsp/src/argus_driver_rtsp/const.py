@@ -13,6 +13,8 @@ MAIN: Final = "main"
 SUB: Final = "sub"
 
 Transport = Literal["tcp", "udp"]
+#: Who reads the stream: Argus's own RTSP/RTP reader, or FFmpeg's demuxer through PyAV.
+Engine = Literal["native", "ffmpeg"]
 
 SCHEMES: Final = ("rtsp", "rtsps")
 #: Where a URL without a port connects (RFC 2326 and FFmpeg's rtsps default).

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from argus_driver_rtsp import const, urls
 from argus_driver_rtsp.connection import Connection, Endpoint
+from argus_driver_rtsp.native.source import NativePacketSource
 from argus_driver_rtsp.settings import RtspCameraSettings
 from argus_driver_rtsp.source import RtspPacketSource
 from argus_sdk import (
@@ -56,7 +57,7 @@ class RtspCamera:
         self._context = context
         self._lock = threading.Lock()
         self._profiles: dict[str, StreamProfile] = {}
-        self._sources: WeakSet[RtspPacketSource] = WeakSet()
+        self._sources: WeakSet[RtspPacketSource | NativePacketSource] = WeakSet()
         self._closed = False
 
     # -- the CameraDriver contract -------------------------------------------------
@@ -74,9 +75,13 @@ class RtspCamera:
             raise InvalidRequest(f"no channel {channel}; an RTSP camera has channel 0 only")
         connection = self._connect(stream)
         self._remember(connection.description)
-        source = RtspPacketSource(
-            connection, self._context.owner, self._context.log, self._settings.read_timeout
-        )
+        source: RtspPacketSource | NativePacketSource
+        if isinstance(connection, NativePacketSource):
+            source = connection
+        else:
+            source = RtspPacketSource(
+                connection, self._context.owner, self._context.log, self._settings.read_timeout
+            )
         with self._lock:
             closed = self._closed
             if not closed:
@@ -114,13 +119,15 @@ class RtspCamera:
     def _stream_names(self) -> tuple[str, ...]:
         return (const.MAIN,) if self._settings.sub_url is None else (const.MAIN, const.SUB)
 
-    def _connect(self, stream: str) -> Connection:
+    def _connect(self, stream: str) -> Connection | NativePacketSource:
+        """An open session of ``stream``, through the engine the settings choose for it."""
         url = self._settings.url(stream)
         if url is None:
             names = ", ".join(self._stream_names())
             raise InvalidRequest(f"the camera has no stream {stream!r} (it has {names})")
         endpoint = Endpoint.of(self._settings, url)
-        return Connection(stream, self._settings, endpoint, self._context.clock, self._context.log)
+        engine = NativePacketSource if self._settings.native(url) else Connection
+        return engine(stream, self._settings, endpoint, self._context.clock, self._context.log)
 
     def _profile(self, stream: str) -> StreamProfile:
         with self._lock:

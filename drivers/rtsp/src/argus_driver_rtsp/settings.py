@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from argus_driver_rtsp import urls
-from argus_driver_rtsp.const import Transport
+from argus_driver_rtsp.const import Engine, Transport
 
 _URL_HELP = (
     "rtsp:// or rtsps:// URL of the {what}, as the camera's manual gives it. Credentials "
@@ -57,6 +57,14 @@ class RtspCameraSettings(BaseModel):
         title="Transport",
         description="tcp: media interleaved in the RTSP connection (works through firewalls "
         "and NAT, never loses packets); udp: RTP over UDP (less latency, may lose packets).",
+    )
+    engine: Engine = Field(
+        default="native",
+        title="Reader",
+        description="native: Argus's own lean RTSP/RTP reader, for rtsp:// URLs over tcp "
+        "that does only what recording needs; ffmpeg: FFmpeg's RTSP demuxer, the fallback "
+        "for cameras the native reader does not understand. udp transport and rtsps:// URLs "
+        "always use ffmpeg.",
     )
     open_timeout: float = Field(
         default=10.0,
@@ -109,6 +117,14 @@ class RtspCameraSettings(BaseModel):
     def url(self, stream: str) -> str | None:
         """The URL (without credentials) of stream ``main`` or ``sub``; ``None`` if absent."""
         return {"main": self.main_url, "sub": self.sub_url}.get(stream)
+
+    def native(self, url: str) -> bool:
+        """Whether stream ``url`` is read by the native engine."""
+        return (
+            self.engine == "native"
+            and self.transport == "tcp"
+            and url.lower().startswith("rtsp://")
+        )
 
     def secrets(self) -> tuple[str, ...]:
         """What must never appear in clear in a log or an error."""
