@@ -240,7 +240,13 @@ class DemoSystem:
                     session, clock, actor, DEMO_NODE, storage.backend, storage.settings
                 )
             for device in _DEVICES:
-                channels = device["settings"].get("channel_count", 1)
+                name = device["settings"]["name"]
+                count = device["settings"].get("channel_count", 1)
+                cameras = [configuration.CameraSpec(0, name=name)]
+                if count > 1:
+                    cameras = [
+                        configuration.CameraSpec(c, name=f"{name} {c + 1}") for c in range(count)
+                    ]
                 configuration.add_device(
                     session,
                     clock,
@@ -249,11 +255,11 @@ class DemoSystem:
                     node=DEMO_NODE,
                     ident=device["id"],
                     driver=device["driver"],
-                    name=device["settings"]["name"],
+                    name=name,
                     settings=device["settings"],
                     record_streams=device.get("record", ["main"]),
                     recording=device.get("recording"),
-                    cameras=[configuration.CameraSpec(c) for c in range(channels)],
+                    cameras=cameras,
                 )
             session.commit()
         return token

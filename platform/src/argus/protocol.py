@@ -243,6 +243,18 @@ class ClockReading(BaseModel):
     replied: float = Field(description="Node wall time (UTC epoch seconds) at reply.")
 
 
+class CameraConfig(BaseModel):
+    """A channel of a device as the master configures it: which id and name it has, and
+    whether it is recorded at all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: int = Field(ge=0, description="Channel index on the device, from 0.")
+    id: str = Field(pattern=NODE_ID_PATTERN, description="Camera id.")
+    name: str = Field("", max_length=255, description="Shown to users; '' keeps the driver's.")
+    enabled: bool = Field(True, description="A disabled camera is not recorded.")
+
+
 class DeviceConfig(BaseModel):
     """One device as the master wants a node to run it (the node's ``[[devices]]`` entry).
 
@@ -258,6 +270,11 @@ class DeviceConfig(BaseModel):
     record: list[str] = Field(default_factory=lambda: ["main"], description="Streams to record.")
     recording: dict[str, Any] = Field(
         default_factory=dict, description="The node's RecordingSection (mode, schedule …)."
+    )
+    cameras: list[CameraConfig] = Field(
+        default_factory=list,
+        description="The device's cameras; empty: every channel, ids derived by the node "
+        "(the device id, or <device>-ch<n> when it has several channels).",
     )
 
 

@@ -74,7 +74,7 @@ def test_a_node_listening_on_every_address_must_say_where_the_master_reaches_it(
 ) -> None:
     path = tmp_path / "node.toml"
     path.write_text('[node]\nlisten = "0.0.0.0:5009"\nmaster_url = "http://m:5008"\n')
-    with pytest.raises(ConfigurationError, match="set node.public_url"):
+    with pytest.raises(ConfigurationError, match=r"set node\.public_url"):
         load(path)
     path.write_text(
         '[node]\nlisten = "0.0.0.0:5009"\nmaster_url = "http://m:5008"\n'

@@ -80,3 +80,36 @@ def test_a_device_that_cannot_open_is_left_out_and_the_rest_applies(node: Node) 
     bad = DeviceSection.model_validate({"id": "bad", "driver": "no-such-driver"})
     assert node.apply_devices([sim("gate", "Gate"), sim("dock", "Dock"), bad]) == (1, 0, 0)
     assert set(node.cameras) == {"gate", "dock"}
+
+
+def test_configured_cameras_choose_channels_ids_and_names(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = NodeConfig.model_validate(
+        {"node": {"id": "n2", "data_dir": str(tmp_path)}, "storage": None}
+    )
+    kernel = Kernel(enabled={"sim", "sim-encoder"})
+    kernel.load()
+    node = Node(kernel, config)
+    encoder = DeviceSection.model_validate(
+        {
+            "id": "yard",
+            "driver": "sim-encoder",
+            "settings": {"name": "Yard", "channel_count": 4, "channel": {"main_profile": "360p"}},
+            "cameras": [
+                {"channel": 0, "id": "yard-gate", "name": "Yard gate"},
+                {"channel": 2, "id": "yard-ch3", "enabled": False},
+                {"channel": 3, "id": "yard-ch4"},
+                {"channel": 7, "id": "yard-ch8"},
+            ],
+        }
+    )
+    try:
+        node.apply_devices([encoder])
+        assert {c.id: c.channel for c in node.cameras.values()} == {"yard-gate": 0, "yard-ch4": 3}
+        assert node.cameras["yard-gate"].name == "Yard gate"
+        assert node.cameras["yard-ch4"].name not in ("", "yard-ch4")  # the driver's own name
+        assert {w.camera for w in node.workers} == {"yard-gate", "yard-ch4"}
+        assert "has no channel 7" in caplog.text
+    finally:
+        node.stop()

@@ -117,12 +117,25 @@ class RecordingSection(_Model):
     )
 
 
+class CameraSection(_Model):
+    channel: int = Field(ge=0, title="Channel", description="Channel index, from 0.")
+    id: str = Field(pattern=_ID, title="Camera id")
+    name: str = Field("", max_length=255, title="Name", description="'' keeps the driver's.")
+    enabled: bool = Field(True, title="Recorded")
+
+
 class DeviceSection(_Model):
     id: str = Field(pattern=_ID, title="Device id")
     driver: str = Field(min_length=1, title="Driver")
     settings: dict[str, Any] = Field(default_factory=dict, title="Driver settings")
     record: list[str] = Field(default_factory=lambda: ["main"], title="Streams to record")
     recording: RecordingSection = Field(default_factory=RecordingSection, title="Recording")
+    cameras: list[CameraSection] = Field(
+        default_factory=list,
+        title="Cameras",
+        description="Which channels are cameras, with their ids; empty: every channel, as "
+        "<device> (one channel) or <device>-ch<n>.",
+    )
 
 
 class NodeConfig(_Model):

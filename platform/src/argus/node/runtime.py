@@ -144,13 +144,27 @@ class Node:
             self._subscribed[section.id] = policy.on_event
             self.events.subscribe(policy.on_event)
         description = device.describe()
+        configured = {c.channel: c for c in section.cameras}
+        missing = set(configured) - {c.index for c in description.channels}
+        if missing:
+            log.warning(
+                "device %s has no channel %s of its configured cameras",
+                section.id,
+                ", ".join(str(m) for m in sorted(missing)),
+            )
         added = []
         for channel in description.channels:
             single = len(description.channels) == 1
             cam_id = section.id if single else f"{section.id}-ch{channel.index + 1}"
+            name = channel.name
+            if configured:
+                spec = configured.get(channel.index)
+                if spec is None or not spec.enabled:
+                    continue
+                cam_id, name = spec.id, spec.name or channel.name
             offered = {p.name for p in channel.streams}
             streams = tuple(s for s in section.record if s in offered)
-            camera = Camera(cam_id, channel.name, section.id, channel.index, streams)
+            camera = Camera(cam_id, name, section.id, channel.index, streams)
             self.cameras[cam_id] = camera
             new = [self._worker(device, camera, s, policy) for s in streams]
             self.workers.extend(new)  # in place: the rate sampler holds this list

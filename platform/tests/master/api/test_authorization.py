@@ -39,6 +39,7 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/devices/{ident}", None),
     ("PATCH", "/api/v1/devices/{ident}", {"enabled": False}),
     ("DELETE", "/api/v1/devices/{ident}", None),
+    ("PATCH", "/api/v1/cameras/{ident}", {"enabled": False}),
     ("GET", "/api/v1/nodes/n-denied/storage", None),
     ("PUT", "/api/v1/nodes/n-denied/storage", {"backend": "segments"}),
     ("GET", "/api/v1/camera-groups", None),

@@ -206,3 +206,77 @@ def test_bad_requests_are_refused_with_their_reason(
     )
     again = client.post(f"/api/v1/nodes/{node_a}/devices", json=device_body(ident), headers=admin)
     assert again.status_code == 409
+
+
+def test_cameras_are_edited_and_reach_the_node(
+    client: TestClient, admin: dict[str, str], helpers: Any, nodes: tuple[str, str, str, str]
+) -> None:
+    node_a, cred_a = nodes[0], nodes[1]
+    ident = f"enc-{next(_n)}"
+    cameras = [{"channel": c} for c in range(3)]
+    reply = client.post(
+        f"/api/v1/nodes/{node_a}/devices",
+        json=device_body(ident, cameras=cameras),
+        headers=admin,
+    )
+    assert reply.status_code == 201, reply.text
+    assert [c["ident"] for c in reply.json()["cameras"]] == [f"{ident}-ch{c}" for c in (1, 2, 3)]
+
+    # One camera renamed and disabled on its own; the version moves each time.
+    before = version_of(client, admin, node_a)
+    change = {"name": "Back door", "enabled": False}
+    edited = client.patch(f"/api/v1/cameras/{ident}-ch2", json=change, headers=admin)
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["cameras"][1] == {
+        "channel": 1,
+        "ident": f"{ident}-ch2",
+        "name": "Back door",
+        "enabled": False,
+    }
+    assert version_of(client, admin, node_a) == before + 1
+
+    # The whole list: channel 0 stays (its id too), 2 goes, 5 comes.
+    body = {"cameras": [{"channel": 0, "name": "Front"}, {"channel": 1}, {"channel": 5}]}
+    replaced = client.patch(f"/api/v1/devices/{ident}", json=body, headers=admin)
+    assert replaced.status_code == 200, replaced.text
+    assert [(c["channel"], c["ident"], c["name"]) for c in replaced.json()["cameras"]] == [
+        (0, f"{ident}-ch1", "Front"),
+        (1, f"{ident}-ch2", f"{ident}-ch2"),
+        (5, f"{ident}-ch6", f"{ident}-ch6"),
+    ]
+    renamed = {"cameras": [{"channel": 0, "ident": "elsewhere"}]}
+    refused = client.patch(f"/api/v1/devices/{ident}", json=renamed, headers=admin)
+    assert refused.status_code == 422 and "keeps its id" in refused.json()["detail"]
+
+    config = NodeDesiredConfig.model_validate(fetch(client, helpers, node_a, cred_a).json())
+    [device] = [d for d in config.devices if d.id == ident]
+    assert [(c.channel, c.id, c.enabled) for c in device.cameras] == [
+        (0, f"{ident}-ch1", True),
+        (1, f"{ident}-ch2", True),
+        (5, f"{ident}-ch6", True),
+    ]
+
+    trail = client.get("/api/v1/audit", params={"action": "camera.update"}, headers=admin)
+    [entry] = [e for e in trail.json()["entries"] if e["target_id"] == f"{ident}-ch2"]
+    assert entry["before"]["enabled"] is True and entry["after"]["enabled"] is False
+    missing = client.patch("/api/v1/cameras/no-such-camera", json=change, headers=admin)
+    assert missing.status_code == 404
+
+
+def test_a_granted_camera_cannot_be_dropped_from_its_device(
+    client: TestClient, admin: dict[str, str], nodes: tuple[str, str, str, str]
+) -> None:
+    ident = f"enc-{next(_n)}"
+    body = device_body(ident, cameras=[{"channel": 0}, {"channel": 1}])
+    assert client.post(f"/api/v1/nodes/{nodes[0]}/devices", json=body, headers=admin).is_success
+    grant = {"scope": "camera", "right": "live", "target": f"{ident}-ch2"}
+    profile = client.post(
+        "/api/v1/profiles", json={"name": f"P-{ident}", "grants": [grant]}, headers=admin
+    )
+    assert profile.status_code == 201, profile.text
+    drop = client.patch(
+        f"/api/v1/devices/{ident}", json={"cameras": [{"channel": 0}]}, headers=admin
+    )
+    assert drop.status_code == 409 and f"P-{ident}" in drop.json()["detail"]
+    cameras = client.get(f"/api/v1/devices/{ident}", headers=admin).json()["cameras"]
+    assert len(cameras) == 2

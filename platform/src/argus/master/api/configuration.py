@@ -16,6 +16,7 @@ from argus.master.api.models import (
     CameraGroupOut,
     CameraGroupUpdate,
     CameraOut,
+    CameraUpdate,
     DeviceCreate,
     DeviceOut,
     DeviceUpdate,
@@ -115,8 +116,22 @@ def update_device(
         record_streams=body.record_streams,
         recording=body.recording,
         enabled=body.enabled,
+        cameras=None
+        if body.cameras is None
+        else [CameraSpec(c.channel, c.ident, c.name, c.enabled) for c in body.cameras],
     )
     return device_out(device)
+
+
+@router.patch("/cameras/{ident}", response_model=DeviceOut)
+def update_camera(
+    ident: str, body: CameraUpdate, db: Tx, master: Running, caller: Who
+) -> DeviceOut:
+    """Rename, disable or enable one camera; bumps its node's version. Returns its device."""
+    camera = configuration.update_camera(
+        db, master.clock, caller.actor, ident, name=body.name, enabled=body.enabled
+    )
+    return device_out(camera.device)
 
 
 @router.delete("/devices/{ident}", status_code=status.HTTP_204_NO_CONTENT)

@@ -260,6 +260,21 @@ class DeviceUpdate(BaseModel):
     record_streams: list[str] | None = None
     recording: dict[str, Any] | None = None
     enabled: bool | None = None
+    cameras: list[CameraIn] | None = Field(
+        None,
+        min_length=1,
+        description="The whole camera list: cameras on channels already present keep their "
+        "ids; new channels add cameras, missing ones remove theirs.",
+    )
+
+
+class CameraUpdate(BaseModel):
+    """Fields left out (None) are unchanged."""
+
+    name: str | None = Field(None, min_length=1, max_length=255)
+    enabled: bool | None = Field(
+        None, description="A disabled camera is neither shown nor recorded."
+    )
 
 
 class DeviceOut(BaseModel):

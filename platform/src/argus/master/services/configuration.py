@@ -46,7 +46,13 @@ from argus.master.services.audit import Actor, Target, record, snapshot
 from argus.master.services.errors import Conflict, Invalid, NotFound
 from argus.master.services.registry import NodeRefused
 from argus.master.services.secrets import CredentialVault
-from argus.protocol import NODE_ID_PATTERN, DeviceConfig, NodeDesiredConfig, StorageConfig
+from argus.protocol import (
+    NODE_ID_PATTERN,
+    CameraConfig,
+    DeviceConfig,
+    NodeDesiredConfig,
+    StorageConfig,
+)
 from argus_sdk import Clock
 
 __all__ = [
@@ -64,6 +70,7 @@ __all__ = [
     "rename_group",
     "set_group_members",
     "set_storage",
+    "update_camera",
     "update_device",
 ]
 
@@ -196,9 +203,15 @@ def update_device(
     record_streams: Sequence[str] | None = None,
     recording: Mapping[str, Any] | None = None,
     enabled: bool | None = None,
+    cameras: Sequence[CameraSpec] | None = None,
 ) -> Device:
     """Change a device; arguments left ``None`` are unchanged. ``credentials={}`` removes
-    them. Bumps the node's configuration version. (Its cameras stay as added.)
+    them. Bumps the node's configuration version.
+
+    ``cameras`` is the device's whole camera list: a camera on a channel already present
+    keeps its id (an explicit other id is refused: recordings are filed under it) and
+    takes the new name and enabled state; new channels add cameras; missing ones remove
+    theirs (refused while a profile grants rights on them).
 
     :raises Forbidden, NotFound, Invalid, Conflict: as :func:`add_device`.
     """
@@ -230,6 +243,8 @@ def update_device(
         device.recording = dict(recording)
     if enabled is not None:
         device.enabled = enabled
+    if cameras is not None:
+        _set_cameras(session, device, cameras)
     session.flush()
     _bump(node)
     after = _device_snapshot(device)
@@ -246,6 +261,95 @@ def update_device(
         node=node.name,
     )
     return device
+
+
+def _set_cameras(session: Session, device: Device, cameras: Sequence[CameraSpec]) -> None:
+    """Make the device's cameras those of ``cameras``, matched by channel."""
+    existing = {c.channel: c for c in device.cameras}
+    for spec in cameras:
+        known = existing.get(spec.channel)
+        if known is not None and spec.ident and spec.ident != known.ident:
+            raise Invalid(
+                f"camera {known.ident!r} keeps its id: its recordings are filed under it "
+                f"(remove the channel and add it again for a new camera)"
+            )
+    specs = _camera_specs(
+        device.ident,
+        [
+            CameraSpec(s.channel, existing[s.channel].ident, s.name, s.enabled)
+            if s.channel in existing
+            else s
+            for s in cameras
+        ],
+    )
+    wanted = {s.channel for s in specs}
+    leaving = [c for c in device.cameras if c.channel not in wanted]
+    granted = _profiles_granting(session, ProfileRight.camera_id.in_([c.id for c in leaving]))
+    if leaving and granted:
+        raise Conflict(
+            f"profiles {', '.join(granted)} grant rights on cameras "
+            f"{', '.join(sorted(c.ident for c in leaving))}: remove those grants first"
+        )
+    for spec in specs:
+        if spec.channel in existing:
+            continue
+        if session.scalar(select(func.count(Camera.id)).where(Camera.ident == spec.ident)):
+            raise Conflict(f"a camera {spec.ident!r} exists already: camera ids are unique")
+    for camera in leaving:
+        device.cameras.remove(camera)
+        session.delete(camera)
+    for spec in specs:
+        kept = existing.get(spec.channel)
+        if kept is None:
+            device.cameras.append(
+                Camera(channel=spec.channel, ident=spec.ident, name=spec.name, enabled=spec.enabled)
+            )
+        else:
+            kept.name, kept.enabled = spec.name, spec.enabled
+
+
+def update_camera(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    ident: str,
+    *,
+    name: str | None = None,
+    enabled: bool | None = None,
+) -> Camera:
+    """Rename, disable or enable one camera (a disabled camera is neither shown nor
+    recorded); bumps its node's configuration version.
+
+    :raises Forbidden: the actor may not administer (audited as denied).
+    :raises NotFound: no camera has this id.
+    :raises Invalid: an empty or too long name.
+    """
+    require_admin(session, clock, actor, action="camera.update", target=Target("camera", ident))
+    found = session.scalars(select(Camera).where(Camera.ident == ident)).first()
+    if found is None or found.ident != ident:
+        raise NotFound(f"camera {ident!r} does not exist")
+    camera = found
+    node = _node(session, camera.device.node.name, lock=True)
+    before = _camera_snapshot(camera)
+    if name is not None:
+        if not name.strip() or len(name) > _NAME_LENGTH:
+            raise Invalid("a camera name has 1 to 255 characters")
+        camera.name = name.strip()
+    if enabled is not None:
+        camera.enabled = enabled
+    session.flush()
+    _bump(node)
+    record(
+        session,
+        clock,
+        actor=actor,
+        action="camera.update",
+        target=Target("camera", camera.ident, camera.name),
+        before=before,
+        after=_camera_snapshot(camera),
+        node=node.name,
+    )
+    return camera
 
 
 def remove_device(session: Session, clock: Clock, actor: Actor, ident: str) -> None:
@@ -483,6 +587,10 @@ def desired_config(session: Session, node: Node, vault: CredentialVault) -> Node
                 settings=settings,
                 record=list(device.record_streams),
                 recording=dict(device.recording),
+                cameras=[
+                    CameraConfig(channel=c.channel, id=c.ident, name=c.name, enabled=c.enabled)
+                    for c in sorted(device.cameras, key=lambda c: c.channel)
+                ],
             )
         )
     storages = sorted(node.storages, key=lambda s: s.backend)
@@ -595,6 +703,16 @@ def _device_snapshot(device: Device) -> dict[str, Any]:
         for c in sorted(device.cameras, key=lambda c: c.channel)
     ]
     return data
+
+
+def _camera_snapshot(camera: Camera) -> dict[str, Any]:
+    return {
+        "device": camera.device.ident,
+        "channel": camera.channel,
+        "ident": camera.ident,
+        "name": camera.name,
+        "enabled": camera.enabled,
+    }
 
 
 def _storage_snapshot(storage: NodeStorage) -> dict[str, Any]:
