@@ -121,3 +121,35 @@ def test_audit_csv_downloads(client: TestClient, admin: dict[str, str]) -> None:
     created = [r for r in rows[1:] if r[5] == "profile.create"]
     assert created and created[0][8] == "'=cmd|' /C calc'!A0"  # defused formula
     assert reply.text.endswith("\r\n")
+
+
+def test_the_last_heartbeat_is_kept_as_the_nodes_health(
+    client: TestClient, admin: dict[str, str], helpers: Any
+) -> None:
+    credential = _enrol(client, admin, helpers, "healthy-node")
+    assert _nodes(client, admin)["healthy-node"]["health"] is None
+    stream = {
+        "camera": "gate",
+        "stream": "main",
+        "state": "recording",
+        "writing": True,
+        "recording_expected": True,
+        "last_packet": 1_800_000_000.0,
+    }
+    disk = {
+        "id": "d1",
+        "path": "/srv/rec1",
+        "online": True,
+        "total_bytes": 1000,
+        "free_bytes": 400,
+    }
+    body = {**helpers.heartbeat_body("healthy-node"), "streams": [stream], "disks": [disk]}
+    beat = client.post("/api/v1/nodes/heartbeat", json=body, headers=helpers.bearer(credential))
+    assert beat.status_code == 200, beat.text
+    health = _nodes(client, admin)["healthy-node"]["health"]
+    assert health["streams"][0] | stream == health["streams"][0]
+    assert health["disks"][0] | disk == health["disks"][0]
+    # A heartbeat without the disk: the node no longer has it.
+    body["disks"] = []
+    client.post("/api/v1/nodes/heartbeat", json=body, headers=helpers.bearer(credential))
+    assert _nodes(client, admin)["healthy-node"]["health"]["disks"] == []

@@ -42,12 +42,12 @@ def set_revision(engine: Engine, revision: str) -> None:
 
 
 def test_the_revisions_are_numbered_in_one_line() -> None:
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
 
 
 def test_an_empty_database_has_no_revision_and_is_not_usable(engine: Engine) -> None:
     assert current_revision(engine) is None
-    with pytest.raises(DatabaseOutOfDate, match=r"\(empty\).*0001"):
+    with pytest.raises(DatabaseOutOfDate, match=r"\(empty\).*0002"):
         require_head(engine)
 
 
@@ -88,7 +88,7 @@ def test_a_database_from_a_newer_argus_is_refused_untouched(engine: Engine) -> N
 
     with pytest.raises(DatabaseTooNew, match="0099, written by a newer version of Argus"):
         upgrade(engine)
-    with pytest.raises(DatabaseTooNew, match="knows revisions up to 0001"):
+    with pytest.raises(DatabaseTooNew, match="knows revisions up to 0002"):
         require_head(engine)
     with pytest.raises(DatabaseTooNew):
         downgrade(engine, "base")
@@ -103,3 +103,27 @@ def test_a_revision_argus_never_wrote_is_refused(engine: Engine) -> None:
 
     with pytest.raises(DatabaseTooNew, match="by something other than this version of Argus"):
         upgrade(engine)
+
+
+def test_a_0001_database_with_rows_upgrades_to_node_health_keeping_them(engine: Engine) -> None:
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO node (name, description, state, state_reason, wheel_tags, "
+                "desired_config_version, created, updated) VALUES ('old-node', '', 'enrolled', "
+                "'', '[]', 3, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+    assert "health" not in {c["name"] for c in inspect(engine).get_columns("node")}
+
+    assert upgrade(engine) == "0002"
+    assert schema_diff(engine) == []
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT name, desired_config_version, health FROM node")
+        ).one()
+    assert tuple(row) == ("old-node", 3, None)
+
+    assert downgrade(engine, "0001") == "0001"
+    assert "health" not in {c["name"] for c in inspect(engine).get_columns("node")}

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from argus.master.db.enums import ActorKind, AuditResult, NodeState, Scope, WatchdogKind
 from argus.master.services.accounts import DISPLAY_NAME_LENGTH
-from argus.protocol import Right
+from argus.protocol import DiskReport, Right, StreamReport
 
 # --- Sessions ---------------------------------------------------------------------------
 
@@ -154,6 +154,13 @@ class EnrolmentTokenOut(BaseModel):
     expires: dt.datetime
 
 
+class NodeHealth(BaseModel):
+    """What the node's last accepted heartbeat said about its streams and disks."""
+
+    streams: list[StreamReport] = Field(default_factory=list)
+    disks: list[DiskReport] = Field(default_factory=list)
+
+
 class NodeOut(BaseModel):
     name: str
     description: str
@@ -171,6 +178,9 @@ class NodeOut(BaseModel):
     desired_config_version: int
     applied_config_version: int | None
     enrolment_pending: bool = Field(description="An enrolment token is waiting to be used.")
+    health: NodeHealth | None = Field(
+        None, description="Streams and disks from the last heartbeat; None before the first."
+    )
 
 
 class WatchdogEventOut(BaseModel):

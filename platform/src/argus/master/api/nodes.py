@@ -16,6 +16,7 @@ from argus.master.api.models import (
     EnrolmentTokenOut,
     EnrolmentTokenRequest,
     NodeCreate,
+    NodeHealth,
     NodeOut,
 )
 from argus.master.db import Node
@@ -145,6 +146,7 @@ def node_out(node: Node) -> NodeOut:
         desired_config_version=node.desired_config_version,
         applied_config_version=node.applied_config_version,
         enrolment_pending=node.enrolment_token_hash is not None,
+        health=NodeHealth.model_validate(node.health) if node.health is not None else None,
     )
 
 

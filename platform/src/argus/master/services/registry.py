@@ -300,6 +300,10 @@ def heartbeat(
     node.state, node.state_reason = NodeState.ENROLLED, ""
     node.last_heartbeat = now
     node.applied_config_version = heartbeat.applied_config_version
+    node.health = {
+        "streams": [s.model_dump(mode="json") for s in heartbeat.streams],
+        "disks": [d.model_dump(mode="json") for d in heartbeat.disks],
+    }
     watchdog.observe_heartbeat(session, clock, node, heartbeat)
     offset = node.clock_offset_us / 1_000_000 if node.clock_offset_us is not None else None
     return HeartbeatReply(

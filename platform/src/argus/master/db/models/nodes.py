@@ -92,6 +92,11 @@ class Node(Base):
         UtcDateTime,
         comment="Master time of the last heartbeat; too old means offline (a watchdog event).",
     )
+    health: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON,
+        comment="The streams and disks of the last accepted heartbeat, as the node reported "
+        "them (argus.protocol.StreamReport, DiskReport); NULL before the first.",
+    )
     clock_offset_us: Mapped[int | None] = mapped_column(
         BigInteger,
         comment="Node clock minus master clock, microseconds, from the sample with the best "
