@@ -128,6 +128,32 @@ def endpoints() -> list[tuple[str, str, dict[str, Any], Right]]:
     ]
 
 
+def every_route() -> list[tuple[str, str, dict[str, Any], Right | None]]:
+    """Every HTTP route of the node API (the live WebSocket is tested on its own)."""
+    return [
+        *endpoints(),
+        ("GET", "/api/v1/status", {}, Right.LIVE),
+        ("GET", "/api/v1/cameras", {}, Right.LIVE),
+        ("GET", "/api/v1/clock", {}, None),
+        ("GET", "/api/v1/exports/0123abcd", {}, Right.EXPORT),
+        ("GET", "/api/v1/exports/0123abcd/files/gate.mp4", {}, Right.EXPORT),
+    ]
+
+
+def test_the_table_covers_every_route(client: Any) -> None:
+    """A route added without a row in every_route() fails this test."""
+    c, _ = client
+    paths = c.get("/openapi.json").json()["paths"]
+    routes = {(m.upper(), p) for p, ops in paths.items() for m in ops}
+    covered = {
+        (m, p.replace("0123abcd", "{export_id}").replace("gate.mp4", "{name}"))
+        for m, p, _, _ in every_route()
+    }
+    covered = {(m, p.replace("/cameras/gate/", "/cameras/{camera}/")) for m, p in covered}
+    covered = {(m, p.replace("/streams/main/", "/streams/{stream}/")) for m, p in covered}
+    assert routes == covered
+
+
 BAD = {
     "no token": None,
     "garbage": "x.y.z",
@@ -150,12 +176,7 @@ def test_every_endpoint_refuses_a_bad_token(client: Any, kind: str) -> None:
     c, _ = client
     presented = bad_token(BAD[kind])
     headers = {"Authorization": f"Bearer {presented}"} if presented else {}
-    every = [
-        *endpoints(),
-        ("GET", "/api/v1/status", {}, Right.LIVE),
-        ("GET", "/api/v1/cameras", {}, Right.LIVE),
-    ]
-    for method, path, kwargs, _right in every:
+    for method, path, kwargs, _right in every_route():
         r = c.request(method, path, headers=headers, **kwargs)
         assert r.status_code == 401, (kind, path, r.status_code, r.text)
     with pytest.raises(WebSocketDisconnect):
