@@ -7,7 +7,7 @@ import logging
 import typer
 
 from argus import __version__
-from argus.cli import demo, master, node, plugins
+from argus.cli import admin, demo, master, node, plugins
 
 app = typer.Typer(
     name="argus",
@@ -19,6 +19,7 @@ app.add_typer(plugins.app, name="plugins")
 app.add_typer(node.app, name="node")
 app.add_typer(master.app, name="master")
 app.command()(demo.demo)
+admin.register(app)
 
 
 @app.callback()
