@@ -170,6 +170,45 @@ def test_live_view_is_fmp4_over_websocket(node: Node) -> None:
     assert frames[0].key_frame and len(frames) >= 50
 
 
+@pytest.mark.parametrize("video_only", [False, True])
+def test_live_view_of_a_camera_with_audio_can_leave_the_audio_out(
+    node: Node, video_only: bool
+) -> None:
+    url = f"ws://{node.base[7:]}/api/v1/cameras/cam-b/streams/main/live?token={node.token}"
+    if video_only:
+        url += "&video_only=true"
+    messages: list[bytes] = []
+    with connect(url, open_timeout=10) as ws:
+        while len(messages) < 80:
+            message = ws.recv(timeout=10)
+            assert isinstance(message, bytes)
+            messages.append(message)
+    assert messages[0][4:8] == b"ftyp"
+    assert (b"mp4a" in messages[0]) is not video_only
+    with av.open(io.BytesIO(b"".join(messages)), format="mp4") as container:
+        assert len(container.streams.audio) == (0 if video_only else 1)
+        frames = list(container.decode(video=0))
+    assert frames[0].key_frame and len(frames) >= 20
+
+
+def test_every_answer_allows_other_origins_without_credentials(node: Node) -> None:
+    """Spotter, served by the master, calls nodes from its own origin with bearer tokens."""
+    preflight = httpx.options(
+        f"{node.base}/api/v1/status",
+        headers={
+            "Origin": "http://master.example:5008",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    got = node.http.get("/api/v1/status", headers={"Origin": "http://master.example:5008"})
+    assert got.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in got.headers
+
+
 def test_bad_requests_get_clear_errors(node: Node) -> None:
     now = time.time()
     missing = node.http.get(

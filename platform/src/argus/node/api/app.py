@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, StreamingResponse
 
 from argus import __version__
@@ -58,6 +59,16 @@ def create_app(node: Node, auth: NodeAuth, sampler: RateSampler) -> FastAPI:
         description="A recording node: status, timelines, playback, live, export.",
     )
     app.state.auth = auth
+    # Clients served from elsewhere (Spotter, from the master) call the node with bearer
+    # tokens, never cookies: any origin may, without credentials.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
     api = APIRouter(prefix="/api/v1")
     _status_routes(api, node, sampler)
     _recording_routes(api, node)

@@ -4,13 +4,15 @@ The recorder worker hands each packet to a tap (on its thread); the tap moves
 it onto this connection's event loop through a bounded queue. A viewer that
 falls behind loses packets and is resynchronised at the next keyframe; it
 never slows the recording. Message order: an init segment, then fragments; a
-new init segment when the camera's parameters change.
+new init segment when the camera's parameters change. ``?video_only=true`` leaves
+the audio out (a browser cannot play G.711 from MP4, and a muted tile needs none).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 
@@ -48,7 +50,16 @@ class _Feed:
             self.overflowed = True
 
 
-async def _send_fragments(ws: WebSocket, worker: StreamWorker, feed: _Feed) -> None:
+def _video_only(description: StreamDescription) -> StreamDescription:
+    video = description.video
+    if video is None:
+        return description
+    return dataclasses.replace(description, tracks=(video,))
+
+
+async def _send_fragments(
+    ws: WebSocket, worker: StreamWorker, feed: _Feed, *, video_only: bool = False
+) -> None:
     muxer: Muxer | None = None
     muxed_for: StreamDescription | None = None
     sent_init: bytes | None = None
@@ -57,13 +68,15 @@ async def _send_fragments(ws: WebSocket, worker: StreamWorker, feed: _Feed) -> N
         description = worker.description
         if description is None:
             continue
+        video = description.video
+        if video_only and video is not None and packet.track != video.index:
+            continue
         if muxer is None or description is not muxed_for or feed.overflowed:
             feed.overflowed = False
             muxer, muxed_for = None, description
-            video = description.video
             if video is not None and not (packet.keyframe and packet.track == video.index):
                 continue  # start (or resume) at a keyframe
-            muxer = Muxer(description, per_frame=True)
+            muxer = Muxer(_video_only(description) if video_only else description, per_frame=True)
         fragment = muxer.push(packet)
         if fragment is not None and sent_init is not None:
             await ws.send_bytes(fragment.data)
@@ -76,7 +89,9 @@ def router(node: Node, auth: NodeAuth) -> APIRouter:
     api = APIRouter()
 
     @api.websocket("/cameras/{camera}/streams/{stream}/live")
-    async def live(ws: WebSocket, camera: str, stream: str, token: str = "") -> None:
+    async def live(
+        ws: WebSocket, camera: str, stream: str, token: str = "", video_only: bool = False
+    ) -> None:
         try:
             caller = auth.caller(bearer(ws.headers.get("authorization")) or token)
         except HTTPException as exc:
@@ -94,7 +109,7 @@ def router(node: Node, auth: NodeAuth) -> APIRouter:
         feed = _Feed(asyncio.get_running_loop())
         worker.add_tap(feed.tap)
         try:
-            await _send_fragments(ws, worker, feed)
+            await _send_fragments(ws, worker, feed, video_only=video_only)
         except WebSocketDisconnect:
             pass
         except UnsupportedCodec as exc:
