@@ -4,12 +4,17 @@ routes refuse a user without the administer right, and every admin change is aud
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
-from argus.master.runtime import Master
+from argus.master.api import create_app
+from argus.master.config import MasterConfig, MasterSection
+from argus.master.runtime import ADMIN_PASSWORD_ENV, Master
+from argus_sdk.testing import ManualClock
 
 USER_PASSWORD = "operator password 1"
 #: A well-formed backup body (what it restores does not matter to the matrix).
@@ -292,3 +297,45 @@ def test_system_errors_say_what_to_do(client: TestClient, admin: dict[str, str])
     assert refused.status_code == 422 and "not an Argus backup" in refused.json()["detail"]
     missing = client.get("/api/v1/system/backup", params={"server": "nowhere"}, headers=admin)
     assert missing.status_code == 404
+
+
+def test_a_system_backup_restores_onto_a_fresh_running_master(
+    client: TestClient,
+    admin: dict[str, str],
+    engine: Engine,
+    tmp_path: Path,
+    helpers: Any,
+) -> None:
+    """On each engine: what the first start created is replaced, ids and sequences line
+    up (a row added afterwards gets a new id), every session ends, and the restore is
+    audited on the target."""
+    client.post("/api/v1/nodes", json={"name": "copied-node"}, headers=admin)
+    device = {"ident": "copied-gate", "driver": "sim", "credentials": {"password": "pw"}}
+    client.post("/api/v1/nodes/copied-node/devices", json=device, headers=admin)
+    document = client.get("/api/v1/system/backup", headers=admin).json()
+    config = MasterConfig(master=MasterSection(id="fresh", data_dir=tmp_path))
+    fresh = Master(config, engine=engine, clock=ManualClock(1_800_000_000.0))
+    fresh.start({ADMIN_PASSWORD_ENV: "another admin password"})
+    with TestClient(create_app(fresh)) as other:
+        login = {"username": "admin", "password": "another admin password"}
+        headers = helpers.bearer(other.post("/api/v1/login", json=login).json()["session"])
+        restored = other.post("/api/v1/system/restore", json=document, headers=headers)
+        assert restored.status_code == 200, restored.text
+        assert restored.json()["rows"]["node"] == len(document["tables"]["node"])
+        assert other.get("/api/v1/users", headers=headers).status_code == 401
+        # The backup's administrator password now opens the fresh master.
+        login["password"] = "correct horse battery"
+        reply = other.post("/api/v1/login", json=login)
+        assert reply.status_code == 200, reply.text
+        headers = helpers.bearer(reply.json()["session"])
+        nodes = [n["name"] for n in other.get("/api/v1/nodes", headers=headers).json()]
+        assert nodes == sorted(r["name"] for r in document["tables"]["node"])
+        added = other.post("/api/v1/profiles", json={"name": "After restore"}, headers=headers)
+        assert added.status_code == 201, added.text
+        ids = [p["id"] for p in document["tables"]["profile"]]
+        assert added.json()["id"] > max(ids)
+        copied = other.get("/api/v1/devices/copied-gate", headers=headers).json()
+        assert copied["has_credentials"] is True
+        trail = other.get("/api/v1/audit", params={"action": "restore.*"}, headers=headers)
+        assert [e["action"] for e in trail.json()["entries"]] == ["restore.system"]
+    fresh.close()
