@@ -116,6 +116,8 @@ def test_without_a_session_or_a_master_the_exit_status_says_which(tmp_path: Path
     nobody = f"http://127.0.0.1:{free_port()}"
     unreachable = argus(tmp_path, "login", "--master", nobody, ARGUS_PASSWORD="x")
     assert unreachable.exit_code == 2 and "cannot reach the master" in unreachable.stderr
+    not_a_url = argus(tmp_path, "login", "--master", "master.example:5008")
+    assert not_a_url.exit_code == 2 and "not a master URL" in not_a_url.stderr
 
 
 def test_an_ended_session_asks_to_log_in_again(master: str, tmp_path: Path) -> None:
@@ -150,6 +152,12 @@ def test_servers_add_enrol_show_and_version_policy(admin: Path, tmp_path: Path) 
     assert missing.exit_code == 1 and "no node named 'node-z'" in missing.stderr
     taken = argus(admin, "servers", "add", "NODE-A")
     assert taken.exit_code == 1 and "exists already" in taken.stderr
+
+    disks = 'disks=[{"path": "/srv/video", "min_free_mb": 500}]'
+    storage = ("servers", "storage", "node-a", "--backend", "segments", "--set", disks)
+    stored = as_json(argus(admin, *storage, "--json"))
+    assert stored["settings"] == {"disks": [{"path": "/srv/video", "min_free_mb": 500}]}
+    assert "segments" in ok(argus(admin, "servers", "storage", "node-a")).stdout
 
     policy = as_json(argus(admin, "servers", "version-policy", "--json"))
     assert policy["spec"] and policy["nodes_outside"] == []
@@ -210,11 +218,14 @@ def test_cameras_add_edit_and_remove(admin: Path) -> None:
             "--name",
             "Yard",
             "--disable",
+            "--record",
+            "main,sub",
         )
     )
     edited = as_json(argus(admin, "cameras", "show", "yard", "--json"))
     assert edited["settings"] == {"port": 8554} and edited["name"] == "Yard"
     assert edited["enabled"] is False and edited["has_credentials"] is True
+    assert edited["record_streams"] == ["main", "sub"]
     nothing = argus(admin, "cameras", "edit", "yard")
     assert nothing.exit_code == 2 and "nothing to change" in nothing.stderr
 

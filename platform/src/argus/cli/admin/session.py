@@ -27,6 +27,8 @@ def login(
     The password is asked for, or taken from ARGUS_PASSWORD (scripts).
     """
     url = master or _last_master() or client.DEFAULT_MASTER
+    if not url.startswith(("http://", "https://")):
+        client.fail(f"{url!r} is not a master URL: give http://host:5008", client.EXIT_USAGE)
     password = os.environ.get(client.PASSWORD_ENV) or typer.prompt(
         f"Password for {user} at {url}", hide_input=True
     )
