@@ -32,8 +32,9 @@ def test_demo_runs_a_master_and_a_node_recording_every_simulated_camera(tmp_path
         password = cluster.wait(
             lambda: (data / "admin-password").read_text().strip(), "the demo's admin password"
         )
-        cluster.wait(lambda: "Log in as admin" in demo.output(), "the demo's welcome")
+        cluster.wait(lambda: "open Spotter at" in demo.output(), "the demo's welcome")
         assert f"password {password}" in demo.output()
+        assert f"http://127.0.0.1:{mport}/" in demo.output()
         master = httpx.Client(base_url=f"http://127.0.0.1:{mport}/api/v1", timeout=30)
         session = cluster.wait(
             lambda: master.post("/login", json={"username": "admin", "password": password}).json()[

@@ -21,7 +21,10 @@ from argus_sdk import ArgusError, Event
 
 console = Console()
 
-WHAT_RUNS = """[bold]Argus demo[/] — a master and a node in this one process:
+WHAT_RUNS = """[bold]Argus demo[/] — open Spotter at [bold]{master_url}/[/] and log in as
+[bold]admin[/] with password [bold]{password}[/] (kept in {password_file}).
+
+A master and a node in this one process:
 • the master (SQLite in {master_dir}): users, profiles, configuration, watchdog, audit;
   API on {master_url}/docs;
 • a node enrolled with it, running the 8 simulated cameras configured on the master
@@ -29,8 +32,9 @@ WHAT_RUNS = """[bold]Argus demo[/] — a master and a node in this one process:
   loading dock records only around its door contact (4 s before, 5 s after);
   API on {node_url}/docs;
 • the plugin kernel, loading every installed plugin (`argus plugins list`).
-Log in as [bold]admin[/] with password [bold]{password}[/] (kept in {password_file}),
-e.g. `argus login --master {master_url}`. Not built yet: the Spotter web client.
+Spotter shows live video in layouts of 1/4/9/16 today; playback, export, PTZ and I/O in
+the browser come next. Administer from the command line: `argus login --master
+{master_url}`.
 {storage}"""
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from argus import __version__
+from argus import __version__, web
 from argus.master.api import configuration, nodes, records, sessions, system, users
 from argus.master.runtime import Master
 from argus.master.services.errors import (
@@ -44,6 +44,7 @@ def create_app(master: Master) -> FastAPI:
     for module in (sessions, users, nodes, records, configuration, system):
         app.include_router(module.router, prefix="/api/v1")
     app.add_exception_handler(ServiceError, _service_error)
+    web.mount(app)
     return app
 
 

@@ -1,0 +1,97 @@
+// The master's API and the per-node tokens, for one logged-in user.
+//
+// The session secret and the profile download are kept in sessionStorage, so a reload
+// keeps the user logged in until the session ends (or the tab closes).
+
+const KEY = "argus.spotter.session";
+// Node tokens are reused this long for new streams (the master signs them for minutes).
+const TOKEN_REUSE_MS = 60_000;
+
+export class Unauthenticated extends Error {}
+
+export class Session {
+  constructor(state) {
+    this.secret = state.session;
+    this.expires = state.expires;
+    this.profile = state.profile;
+    this.tokens = state.tokens;
+    this.tokensAt = state.tokensAt || 0;
+  }
+
+  static restore() {
+    const saved = sessionStorage.getItem(KEY);
+    return saved ? new Session(JSON.parse(saved)) : null;
+  }
+
+  static async login(username, password) {
+    const reply = await fetch("/api/v1/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username, password }),
+    });
+    const body = await reply.json().catch(() => ({}));
+    if (!reply.ok) throw new Error(body.detail || `login failed (HTTP ${reply.status})`);
+    const session = new Session({ ...body, tokensAt: Date.now() });
+    session.save();
+    return session;
+  }
+
+  save() {
+    sessionStorage.setItem(
+      KEY,
+      JSON.stringify({
+        session: this.secret,
+        expires: this.expires,
+        profile: this.profile,
+        tokens: this.tokens,
+        tokensAt: this.tokensAt,
+      }),
+    );
+  }
+
+  async call(method, path, body) {
+    const reply = await fetch(`/api/v1${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${this.secret}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (reply.status === 401) throw new Unauthenticated("the session has ended");
+    const data = reply.status === 204 ? null : await reply.json();
+    if (!reply.ok) throw new Error(data?.detail || `HTTP ${reply.status}`);
+    return data;
+  }
+
+  async logout() {
+    sessionStorage.removeItem(KEY);
+    try {
+      await this.call("POST", "/logout");
+    } catch {
+      // ended already: nothing to undo
+    }
+  }
+
+  /** Fresh node tokens (they live minutes; a stream is authorised when it opens). */
+  async refreshTokens() {
+    this.tokens = (await this.call("GET", "/me/tokens")).tokens;
+    this.tokensAt = Date.now();
+    this.save();
+  }
+
+  /** Every camera the user may see, with its node: [{node, address, ident, name, rights}]. */
+  cameras() {
+    return this.profile.nodes.flatMap((node) =>
+      node.cameras.map((camera) => ({ ...camera, node: node.name, address: node.address })),
+    );
+  }
+
+  /** The live WebSocket URL of a camera's stream, with a fresh token for its node. */
+  async liveUrl(camera, stream = "main") {
+    if (Date.now() - this.tokensAt > TOKEN_REUSE_MS) await this.refreshTokens();
+    const base = camera.address.replace(/^http/, "ws").replace(/\/$/, "");
+    const token = encodeURIComponent(this.tokens[camera.node] || "");
+    return `${base}/api/v1/cameras/${encodeURIComponent(camera.ident)}/streams/${stream}/live?video_only=true&token=${token}`;
+  }
+}

@@ -1,0 +1,192 @@
+"""Spotter in a real headless Chromium against a real ``argus demo``.
+
+Screenshots of each page go to ``$ARGUS_TEST_ARTIFACTS`` (default
+``test-artifacts/spotter`` in the repository).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from argus.testing import Cluster, free_port
+from argus.testing.browser import CHROMIUM_ARGS, artifacts_dir, chromium, missing
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(missing() is not None, reason=missing() or ""),
+]
+
+ARTIFACTS = artifacts_dir(Path(__file__).parent.parent / "test-artifacts" / "spotter")
+OPERATOR_PASSWORD = "operator password 7"
+
+
+class Demo:
+    def __init__(self, master: str, password: str) -> None:
+        self.master, self.password = master, password
+        self.api = httpx.Client(base_url=f"{master}/api/v1", timeout=30)
+
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        reply = self.api.post("/login", json={"username": username, "password": password})
+        assert reply.status_code == 200, reply.text
+        body: dict[str, Any] = reply.json()
+        return body
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    root = tmp_path_factory.mktemp("spotter")
+    mport, nport = free_port(), free_port()
+    cluster = Cluster(root, ignore=(httpx.TransportError, FileNotFoundError))
+    ports = ["--master-port", str(mport), "--node-port", str(nport)]
+    proc = cluster.run(
+        "demo", ["demo", "--data", str(root / "data"), *ports], ARGUS_ADMIN_PASSWORD=""
+    )
+    try:
+        password = cluster.wait(
+            lambda: (root / "data" / "admin-password").read_text().strip(), "the demo"
+        )
+        cluster.wait(lambda: "open Spotter at" in proc.output(), "the demo's welcome")
+        demo = Demo(f"http://127.0.0.1:{mport}", password)
+        # An operator who may watch two cameras live, and nothing else.
+        admin = {"Authorization": f"Bearer {demo.login('admin', password)['session']}"}
+        grants = [
+            {"scope": "camera", "right": "live", "target": camera}
+            for camera in ("entrance", "yard-ch2")
+        ]
+        profile = demo.api.post(
+            "/profiles", json={"name": "Gate watch", "grants": grants}, headers=admin
+        )
+        assert profile.status_code == 201, profile.text
+        user = {
+            "username": "olga",
+            "password": OPERATOR_PASSWORD,
+            "profile_id": profile.json()["id"],
+        }
+        assert demo.api.post("/users", json=user, headers=admin).status_code == 201
+        yield demo
+    finally:
+        status = cluster.stop(proc, signal.SIGINT)
+        assert status == 0, proc.output()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def log_in(page: Any, demo: Demo, username: str, password: str) -> None:
+    page.goto(demo.master + "/")
+    page.fill("#login-form [name=username]", username)
+    page.fill("#login-form [name=password]", password)
+    page.click("#login-form button[type=submit]")
+
+
+def playing_tiles(page: Any) -> dict[str, float]:
+    """Camera → currentTime of every tile whose video has a picture."""
+    tiles: dict[str, float] = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.tile[data-camera]')]
+            .map(t => [t.dataset.camera, t.querySelector('video')])
+            .filter(([, v]) => v.readyState >= 2 && v.currentTime > 0)
+            .map(([c, v]) => [c, v.currentTime]))"""
+    )
+    return tiles
+
+
+def wait_playing(page: Any, cameras: int, timeout: float = 30) -> dict[str, float]:
+    deadline = time.monotonic() + timeout
+    while len(tiles := playing_tiles(page)) < cameras:
+        assert time.monotonic() < deadline, f"only {tiles} play, {cameras} expected"
+        time.sleep(0.2)
+    return tiles
+
+
+def assert_advancing(page: Any, cameras: int) -> None:
+    """Every tile's video advances in real time (not a frozen first frame)."""
+    before = wait_playing(page, cameras)
+    time.sleep(2.0)
+    after = playing_tiles(page)
+    for camera, at in before.items():
+        assert after.get(camera, at) - at >= 1.0, (camera, at, after.get(camera))
+
+
+def test_a_wrong_password_is_refused_on_the_page(browser: Any, demo: Demo) -> None:
+    page = browser.new_page()
+    log_in(page, demo, "admin", "not the password")
+    page.wait_for_function("document.querySelector('#login-error').textContent.length > 0")
+    assert "password" in page.text_content("#login-error").lower()
+    assert page.is_hidden("#spotter")
+    page.screenshot(path=ARTIFACTS / "login-refused.png")
+    page.close()
+
+
+def test_live_layouts_play_every_camera_in_real_time(browser: Any, demo: Demo) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    log_in(page, demo, "admin", demo.password)
+    page.wait_for_selector("#spotter:not([hidden])")
+    tree = page.eval_on_selector_all("#camera-tree .camera", "b => b.map(x => x.dataset.camera)")
+    assert len(tree) == 8 and {"entrance", "yard-ch4"} <= set(tree)
+    assert page.get_attribute("[data-layout='4']", "aria-pressed") == "true"
+    assert_advancing(page, 4)
+    page.screenshot(path=ARTIFACTS / "live-4.png")
+
+    page.click("[data-layout='9']")
+    assert page.locator(".tile").count() == 9
+    assert_advancing(page, 8)
+    page.screenshot(path=ARTIFACTS / "live-9.png")
+
+    # A camera picked in the tree goes to the selected tile.
+    page.click("[data-layout='1']")
+    page.click("#camera-tree .camera[data-camera='yard-ch3']")
+    page.wait_for_selector(".tile[data-camera='yard-ch3']")
+    assert_advancing(page, 1)
+
+    page.click("#logout")
+    page.wait_for_selector("#login:not([hidden])")
+    page.close()
+
+
+def test_an_operator_sees_only_their_cameras_and_the_node_refuses_others(
+    browser: Any, demo: Demo
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    log_in(page, demo, "olga", OPERATOR_PASSWORD)
+    page.wait_for_selector("#spotter:not([hidden])")
+    tree = page.eval_on_selector_all("#camera-tree .camera", "b => b.map(x => x.dataset.camera)")
+    assert sorted(tree) == ["entrance", "yard-ch2"]
+    assert_advancing(page, 2)
+    page.screenshot(path=ARTIFACTS / "live-operator.png")
+    page.close()
+
+    # With the same token, a camera outside the profile is refused by the node itself.
+    reply = demo.login("olga", OPERATOR_PASSWORD)
+    [node] = reply["profile"]["nodes"]
+    base = node["address"].replace("http", "ws", 1)
+    url = f"{base}/api/v1/cameras/lobby/streams/main/live?token={reply['tokens']['demo']}"
+    with pytest.raises(InvalidStatus) as refused, connect(url, open_timeout=10):
+        pass
+    assert refused.value.response.status_code == 403
+
+
+def test_spotter_fits_a_phone(browser: Any, demo: Demo) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    log_in(page, demo, "admin", demo.password)
+    page.wait_for_selector("#spotter:not([hidden])")
+    assert_advancing(page, 4)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width} px)"
+    page.screenshot(path=ARTIFACTS / "live-phone.png", full_page=True)
+    page.close()
