@@ -2,13 +2,15 @@
 
 N cameras all pull GStreamer's shared 1080p25 H.264 mount (4 Mbit/s) over
 RTSP/TCP on loopback. First a real ``argus node run`` records them (rtsp
-driver -> recorder -> segments backend); then N ``ffmpeg -rtsp_transport tcp
--i URL -c copy -f segment -segment_time 60`` processes record the same
-streams. Each side runs alone, after a warm-up; its CPU time is read from
-/proc (the RTSP server's own CPU is not counted for either). Goal: Argus <= 0.5
-of ffmpeg per stream; and how many such streams one core can hold.
+driver -> recorder -> segments backend), once per driver engine (``native``:
+Argus's own RTSP reader; ``ffmpeg``: FFmpeg's demuxer through PyAV); then N
+``ffmpeg -rtsp_transport tcp -i URL -c copy -f segment -segment_time 60``
+processes record the same streams. Each runs alone, after a warm-up; its CPU
+time is read from /proc (the RTSP server's own CPU is not counted). Goal:
+Argus <= 0.5 of ffmpeg per stream; and how many such streams one core can hold.
 
     python bench/bench_record_rtsp.py [--streams 8] [--seconds 30] [--warmup 8]
+        [--engine native --engine ffmpeg]
 """
 
 from __future__ import annotations
@@ -56,16 +58,20 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
             p.wait()
 
 
-def run_argus(url: str, streams: int, work: Path, warmup: float, seconds: float) -> float:
-    disk = work / "argus-disk"
-    disk.mkdir()
+def run_argus(
+    url: str, streams: int, work: Path, warmup: float, seconds: float, engine: str
+) -> float:
+    work = work / f"argus-{engine}"
+    disk = work / "disk"
+    disk.mkdir(parents=True)
     devices = "\n".join(
-        f'[[devices]]\nid = "cam{i:02d}"\ndriver = "rtsp"\nsettings = {{ main_url = "{url}" }}\n'
+        f'[[devices]]\nid = "cam{i:02d}"\ndriver = "rtsp"\n'
+        f'settings = {{ main_url = "{url}", engine = "{engine}" }}\n'
         for i in range(streams)
     )
     config = work / "node.toml"
     config.write_text(
-        f'[node]\nid = "bench"\ndata_dir = "{work / "argus-data"}"\n'
+        f'[node]\nid = "bench"\ndata_dir = "{work / "data"}"\n'
         f'listen = "127.0.0.1:{free_port()}"\n\n[storage]\nbackend = "segments"\n'
         f'settings = {{ disks = [{{ path = "{disk}", min_free_mb = 0 }}] }}\n\n{devices}'
     )
@@ -78,9 +84,12 @@ def run_argus(url: str, streams: int, work: Path, warmup: float, seconds: float)
         used, window = measure([node.pid], warmup, seconds)
     finally:
         stop([node])
+    if node.returncode not in (0, -signal.SIGTERM):
+        log = (work / "node.log").read_text(errors="replace")[-3000:]
+        sys.exit(f"the node failed (exit status {node.returncode}):\n{log}")
     written = sum(f.stat().st_size for f in disk.rglob("*.mp4"))
     print(
-        f"argus node: {streams} streams, {used:.2f} s CPU over {window:.1f} s, "
+        f"argus node ({engine} engine): {streams} streams, {used:.2f} s CPU over {window:.1f} s, "
         f"{written / 1e6:.0f} MB written in total"
     )
     return used / window
@@ -127,7 +136,14 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=8.0)
+    parser.add_argument(
+        "--engine",
+        action="append",
+        choices=("native", "ffmpeg"),
+        help="the rtsp driver engine(s) to measure (default: both)",
+    )
     args = parser.parse_args()
+    engines: list[str] = args.engine or ["native", "ffmpeg"]
     missing = rtsp_peer_missing()
     if missing:
         sys.exit(f"cannot run the RTSP peer: {missing}")
@@ -135,16 +151,20 @@ def main() -> None:
         sys.exit("ffmpeg is not installed (Debian package ffmpeg)")
     with tempfile.TemporaryDirectory(prefix="argus-bench-rtsp-") as tmp, RtspServer() as server:
         work, url = Path(tmp), server.url(MOUNT)
-        argus = run_argus(url, args.streams, work, args.warmup, args.seconds)
+        argus = {
+            engine: run_argus(url, args.streams, work, args.warmup, args.seconds, engine)
+            for engine in engines
+        }
         ffmpeg = run_ffmpeg(url, args.streams, work, args.warmup, args.seconds)
-    a, f = argus / args.streams * 100, ffmpeg / args.streams * 100
-    print(
-        f"== CPU per recorded 1080p25 stream (% of one core) ==\n"
-        f"argus {a:.2f} %   ffmpeg segment muxer {f:.2f} %   ratio argus/ffmpeg "
-        f"{a / f:.2f} (goal <= 0.5)\n"
-        f"one core holds about {100 / a:.0f} such streams in Argus "
-        f"({100 / f:.0f} with ffmpeg)"
-    )
+    f = ffmpeg / args.streams * 100
+    print("== CPU per recorded 1080p25 stream (% of one core) ==")
+    print(f"ffmpeg segment muxer: {f:.2f} %, one core holds about {100 / f:.0f} streams")
+    for engine, used in argus.items():
+        a = used / args.streams * 100
+        print(
+            f"argus, {engine} engine: {a:.2f} %, ratio argus/ffmpeg {a / f:.2f} (goal <= 0.5), "
+            f"one core holds about {100 / a:.0f} streams"
+        )
 
 
 if __name__ == "__main__":

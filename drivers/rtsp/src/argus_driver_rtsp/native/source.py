@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from argus_driver_rtsp import __version__, urls
 from argus_driver_rtsp.connection import Endpoint
-from argus_driver_rtsp.const import CLOSE_GRACE, MAX_PREROLL_PACKETS
+from argus_driver_rtsp.const import CLOSE_GRACE, MAX_PREROLL_PACKETS, RECEIVE_BATCH
 from argus_driver_rtsp.native import sdp
 from argus_driver_rtsp.native.auth import Credentials
 from argus_driver_rtsp.native.client import RtspClient, control_url
@@ -156,9 +156,16 @@ class NativePacketSource:
         deadline = now + timeout
         ready = self._ready
         while True:
+            pause = min(self._last_data + RECEIVE_BATCH, deadline) - now
+            if pause > 0:  # let a batch of bytes gather: one wake-up and one recv for it
+                time.sleep(pause)
+                now = time.monotonic()
             stall = self._last_data + self._read_timeout
             wait = min(deadline, stall, self._next_keepalive) - now
             try:
+                if now >= self._next_keepalive:
+                    self._client.keepalive(self._read_timeout)
+                    self._next_keepalive = now + self._client.keepalive_interval
                 got = wire.fill(wait)
                 now = time.monotonic()
                 if got:
@@ -170,9 +177,6 @@ class NativePacketSource:
                             return ready.popleft()
                 elif now >= stall:
                     raise TimeoutError("no data")
-                if now >= self._next_keepalive:
-                    self._client.keepalive(self._read_timeout)
-                    self._next_keepalive = now + self._client.keepalive_interval
             except (OSError, EOFError, ProtocolError) as exc:
                 self._fail(exc)
             if now >= deadline:
