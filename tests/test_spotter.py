@@ -159,6 +159,88 @@ def test_live_layouts_play_every_camera_in_real_time(browser: Any, demo: Demo) -
     page.close()
 
 
+def video_times(page: Any) -> dict[str, float]:
+    times: dict[str, float] = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.tile[data-camera]')]
+            .map(t => [t.dataset.camera, t.querySelector('video').currentTime]))"""
+    )
+    return times
+
+
+def wait_near(page: Any, expected: Any, what: str, timeout: float = 20) -> dict[str, float]:
+    """Wait until every tile's picture time is within 1 s of ``expected()``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        times, target = video_times(page), expected()
+        if times and all(abs(t - target) < 1.0 for t in times.values()):
+            return times
+        assert time.monotonic() < deadline, f"{what}: {times} not within 1 s of {target}"
+        time.sleep(0.2)
+
+
+def test_scrubbing_the_timeline_plays_every_tile_from_that_time_in_sync(
+    browser: Any, demo: Demo
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    log_in(page, demo, "admin", demo.password)
+    page.wait_for_selector("#spotter:not([hidden])")
+    wait_playing(page, 4)
+    page.select_option("#span", "600")
+    page.wait_for_selector(".timeline-row[data-camera='entrance'] .range")
+    assert page.locator(".timeline-row").count() == 4
+
+    # Click on the timeline some seconds back, inside what every camera recorded.
+    reply = demo.login("admin", demo.password)
+    node = reply["profile"]["nodes"][0]
+    now = time.time()
+    ranges = httpx.get(
+        f"{node['address']}/api/v1/cameras/lobby/streams/main/timeline",
+        params={"start": now - 600, "end": now, "token": reply["tokens"]["demo"]},
+    ).json()["ranges"]
+    target = max(ranges[0]["start"] + 3, now - 12)
+    frm = float(page.get_attribute("#timeline", "data-from"))
+    to = float(page.get_attribute("#timeline", "data-to"))
+    box = page.locator(".timeline-row[data-camera='lobby'] .track").bounding_box()
+    x = box["x"] + (target - frm) / (to - frm) * box["width"]
+    page.mouse.click(x, box["y"] + box["height"] / 2)
+    clicked = time.time()
+    target = frm + (x - box["x"]) / box["width"] * (to - frm)  # what the pixel stands for
+    assert page.get_attribute("#spotter", "data-mode") == "playback"
+    wait_near(page, lambda: target + time.time() - clicked, "scrubbed playback")
+    time.sleep(2)
+    wait_near(page, lambda: target + time.time() - clicked, "playback in sync 2 s later")
+    page.screenshot(path=ARTIFACTS / "playback.png")
+
+    # Pause holds every picture; one frame forward moves each by a frame.
+    page.click("#play")
+    held = video_times(page)
+    time.sleep(1)
+    assert video_times(page) == pytest.approx(held, abs=0.05)
+    page.click("#step-forward")
+    stepped = video_times(page)
+    for camera, at in held.items():
+        assert 0.0 < stepped[camera] - at < 0.2, (camera, at, stepped[camera])
+
+    # Jump to a date and time typed in (the page's local time).
+    jump = target - 5
+    local = page.evaluate(
+        """t => { const d = new Date(t * 1000), p = n => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T` +
+               `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`; }""",
+        jump,
+    )
+    page.fill("#jump-to", local)
+    page.click("#jump-form button[type=submit]")
+    jumped = time.time()
+    whole = float(int(jump))
+    wait_near(page, lambda: whole + time.time() - jumped, "the jump to a date and time")
+
+    page.click("#live")
+    assert page.get_attribute("#spotter", "data-mode") == "live"
+    wait_near(page, lambda: time.time() - 0.7, "back to live")
+    page.close()
+
+
 def test_an_operator_sees_only_their_cameras_and_the_node_refuses_others(
     browser: Any, demo: Demo
 ) -> None:

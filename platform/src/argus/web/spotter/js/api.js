@@ -87,11 +87,39 @@ export class Session {
     );
   }
 
-  /** The live WebSocket URL of a camera's stream, with a fresh token for its node. */
-  async liveUrl(camera, stream = "main") {
+  /** A URL of the camera's node API with a fresh token for that node. */
+  async nodeUrl(camera, path, params = {}) {
     if (Date.now() - this.tokensAt > TOKEN_REUSE_MS) await this.refreshTokens();
-    const base = camera.address.replace(/^http/, "ws").replace(/\/$/, "");
-    const token = encodeURIComponent(this.tokens[camera.node] || "");
-    return `${base}/api/v1/cameras/${encodeURIComponent(camera.ident)}/streams/${stream}/live?video_only=true&token=${token}`;
+    const url = new URL(`${camera.address.replace(/\/$/, "")}/api/v1${path}`);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    url.searchParams.set("token", this.tokens[camera.node] || "");
+    return url.toString();
+  }
+
+  /** The live WebSocket URL of a camera's stream (video only: the tiles are muted). */
+  async liveUrl(camera, stream = "main") {
+    const path = `/cameras/${encodeURIComponent(camera.ident)}/streams/${stream}/live`;
+    const url = await this.nodeUrl(camera, path, { video_only: "true" });
+    return url.replace(/^http/, "ws");
+  }
+
+  /** The fMP4 playback URL of a camera's recording from ``start`` to ``end`` (UTC s). */
+  playbackUrl(camera, start, end, stream = "main") {
+    const path = `/cameras/${encodeURIComponent(camera.ident)}/streams/${stream}/playback`;
+    return this.nodeUrl(camera, path, { start: start.toFixed(3), end: end.toFixed(3) });
+  }
+
+  /** The camera's recorded ranges between ``start`` and ``end``: [{start, end}]. */
+  async timeline(camera, start, end, stream = "main") {
+    const path = `/cameras/${encodeURIComponent(camera.ident)}/streams/${stream}/timeline`;
+    const reply = await fetch(await this.nodeUrl(camera, path, { start, end }));
+    if (!reply.ok) throw new Error(`timeline: HTTP ${reply.status}`);
+    return (await reply.json()).ranges;
+  }
+
+  /** A JPEG of the camera's recording at ``at`` (UTC s). */
+  snapshotUrl(camera, at, stream = "main") {
+    const path = `/cameras/${encodeURIComponent(camera.ident)}/snapshot`;
+    return this.nodeUrl(camera, path, { at: at.toFixed(3), stream });
   }
 }
