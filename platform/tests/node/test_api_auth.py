@@ -137,6 +137,10 @@ def every_route() -> list[tuple[str, str, dict[str, Any], Right | None]]:
         ("GET", "/api/v1/clock", {}, None),
         ("GET", "/api/v1/exports/0123abcd", {}, Right.EXPORT),
         ("GET", "/api/v1/exports/0123abcd/files/gate.mp4", {}, Right.EXPORT),
+        ("GET", "/api/v1/cameras/gate/ptz", {}, Right.PTZ),
+        ("POST", "/api/v1/cameras/gate/ptz", {"json": {"action": "stop"}}, Right.PTZ),
+        ("GET", "/api/v1/devices/gate/io", {}, Right.IO),
+        ("PUT", "/api/v1/devices/gate/outputs/door", {"json": {"active": True}}, Right.IO),
     ]
 
 
@@ -149,7 +153,12 @@ def test_the_table_covers_every_route(client: Any) -> None:
         (m, p.replace("0123abcd", "{export_id}").replace("gate.mp4", "{name}"))
         for m, p, _, _ in every_route()
     }
+    covered = {
+        (m, p.replace("/devices/gate/", "/devices/{device}/").replace("/door", "/{port}"))
+        for m, p in covered
+    }
     covered = {(m, p.replace("/cameras/gate/", "/cameras/{camera}/")) for m, p in covered}
+    covered = {(m, p.replace("/cameras/gate/ptz", "/cameras/{camera}/ptz")) for m, p in covered}
     covered = {(m, p.replace("/streams/main/", "/streams/{stream}/")) for m, p in covered}
     assert routes == covered
 

@@ -30,9 +30,11 @@ from argus_sdk import (
     CameraDriver,
     Clock,
     ConfigurationError,
+    DeviceDescription,
     Event,
     HostInfo,
     PluginContext,
+    PtzCapabilities,
     StorageBackend,
     StorageBackendType,
     StorageWriter,
@@ -54,6 +56,7 @@ class Camera:
     device: str
     channel: int
     streams: tuple[str, ...]
+    ptz: PtzCapabilities | None = None
 
 
 class DiscardWriter:
@@ -88,6 +91,8 @@ class Node:
         self.cameras: dict[str, Camera] = {}
         self.workers: list[StreamWorker] = []
         self._devices: dict[str, CameraDriver] = {}
+        #: What each open device reported about itself (channels, PTZ, I/O ports).
+        self.descriptions: dict[str, DeviceDescription] = {}
         self._sections: dict[str, DeviceSection] = {}
         self._subscribed: dict[str, Callable[[Event], None]] = {}
         self._apply_lock = threading.Lock()
@@ -144,6 +149,7 @@ class Node:
             self._subscribed[section.id] = policy.on_event
             self.events.subscribe(policy.on_event)
         description = device.describe()
+        self.descriptions[section.id] = description
         configured = {c.channel: c for c in section.cameras}
         missing = set(configured) - {c.index for c in description.channels}
         if missing:
@@ -164,7 +170,7 @@ class Node:
                 cam_id, name = spec.id, spec.name or channel.name
             offered = {p.name for p in channel.streams}
             streams = tuple(s for s in section.record if s in offered)
-            camera = Camera(cam_id, name, section.id, channel.index, streams)
+            camera = Camera(cam_id, name, section.id, channel.index, streams, channel.ptz)
             self.cameras[cam_id] = camera
             new = [self._worker(device, camera, s, policy) for s in streams]
             self.workers.extend(new)  # in place: the rate sampler holds this list
@@ -187,6 +193,7 @@ class Node:
         if subscriber is not None:
             self.events.unsubscribe(subscriber)
         self._sections.pop(device_id, None)
+        self.descriptions.pop(device_id, None)
         device = self._devices.pop(device_id, None)
         if device is not None:
             try:
@@ -261,6 +268,7 @@ class Node:
         return next((w for w in self.workers if (w.camera, w.stream) == (camera, stream)), None)
 
     def device(self, device_id: str) -> CameraDriver:
+        """:raises KeyError: no such device runs here."""
         return self._devices[device_id]
 
     def start(self) -> None:

@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Response, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, StreamingResponse
 
 from argus import __version__
 from argus.clocksync import CorrectedClock
 from argus.node import export as exporting
-from argus.node.api import live
-from argus.node.api.auth import Caller, NodeAuth
+from argus.node.api import control, live
+from argus.node.api.auth import Caller, NodeAuth, Who
 from argus.node.api.models import (
     CameraOut,
     DiskOut,
@@ -41,15 +41,6 @@ from argus_sdk import FragmentReader, StreamKey, TimeRange
 
 MAX_PLAYBACK_SECONDS = 24 * 3600
 Start = Annotated[float, Query(description="UTC seconds since the epoch.")]
-
-
-async def current_caller(request: Request) -> Caller:
-    """The caller of a request, by the app's :class:`NodeAuth` (401 if none)."""
-    auth: NodeAuth = request.app.state.auth
-    return await auth(request)
-
-
-Who = Annotated[Caller, Depends(current_caller)]
 
 
 def create_app(node: Node, auth: NodeAuth, sampler: RateSampler) -> FastAPI:
@@ -75,6 +66,7 @@ def create_app(node: Node, auth: NodeAuth, sampler: RateSampler) -> FastAPI:
     _export_routes(api, node)
     app.include_router(api)
     app.include_router(live.router(node, auth), prefix="/api/v1")
+    app.include_router(control.router(node), prefix="/api/v1")
     return app
 
 
@@ -90,7 +82,13 @@ def _status_routes(api: APIRouter, node: Node, sampler: RateSampler) -> None:
         """The cameras the caller may watch live or play back."""
         return [
             CameraOut(
-                id=c.id, name=c.name, device=c.device, channel=c.channel, streams=list(c.streams)
+                id=c.id,
+                name=c.name,
+                device=c.device,
+                channel=c.channel,
+                streams=list(c.streams),
+                ptz=c.ptz is not None,
+                io=c.device in node.descriptions and bool(node.descriptions[c.device].io_ports),
             )
             for c in node.cameras.values()
             if _visible(caller, c.id)

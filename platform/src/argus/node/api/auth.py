@@ -15,8 +15,9 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, status
 
 from argus.protocol import Right, TokenClaims
 from argus.security.tokens import InvalidToken, TokenVerifier
@@ -100,3 +101,13 @@ def _unauthorized(reason: str) -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": "Bearer"}
     )
+
+
+async def current_caller(request: Request) -> Caller:
+    """The caller of a request, by the app's :class:`NodeAuth` (401 if none)."""
+    auth: NodeAuth = request.app.state.auth
+    return await auth(request)
+
+
+#: The route parameter type that authenticates the request.
+Who = Annotated[Caller, Depends(current_caller)]

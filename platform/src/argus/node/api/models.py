@@ -11,6 +11,8 @@ class CameraOut(BaseModel):
     device: str
     channel: int
     streams: list[str]
+    ptz: bool = Field(False, description="The camera can pan, tilt or zoom.")
+    io: bool = Field(False, description="Its device has digital inputs or relay outputs.")
 
 
 class StreamStatusOut(BaseModel):
