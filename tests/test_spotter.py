@@ -6,12 +6,15 @@ Screenshots of each page go to ``$ARGUS_TEST_ARTIFACTS`` (default
 
 from __future__ import annotations
 
+import hashlib
+import io as io_module
 import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -241,6 +244,74 @@ def test_scrubbing_the_timeline_plays_every_tile_from_that_time_in_sync(
     page.close()
 
 
+def test_ptz_pad_io_snapshot_and_export_work_for_an_admin(browser: Any, demo: Demo) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, demo, "admin", demo.password)
+    page.wait_for_selector("#spotter:not([hidden])")
+    wait_playing(page, 4)
+    reply = demo.login("admin", demo.password)
+    node = reply["profile"]["nodes"][0]
+    token = {"token": reply["tokens"]["demo"]}
+
+    def ptz_position() -> dict[str, float]:
+        state = httpx.get(f"{node['address']}/api/v1/cameras/entrance/ptz", params=token)
+        position: dict[str, float] = state.json()["position"] or {}
+        return position
+
+    # PTZ: a press on zoom, an arrow held for a moment; the simulated camera moves.
+    page.click(".tile[data-camera='entrance']")
+    page.click("[data-ptz='zoom+']")
+    page.wait_for_function("document.querySelector('#ptz-position').textContent.includes('zoom')")
+    zoomed = ptz_position()
+    assert zoomed["zoom"] > 0
+    page.locator("[data-ptz='1,0']").hover()
+    page.mouse.down()
+    time.sleep(0.6)
+    page.mouse.up()
+    page.wait_for_function(
+        "document.querySelector('#ptz-position').textContent.startsWith('pan 0.')"
+        " && !document.querySelector('#ptz-position').textContent.startsWith('pan 0.00')"
+    )
+    assert ptz_position()["pan"] > zoomed["pan"]
+
+    # I/O: the output switches on the device; the input state is shown.
+    page.wait_for_selector("[data-output='out1']")
+    assert page.locator("[data-input='in1']").count() == 1
+    page.click("[data-output='out1']")
+    page.wait_for_selector("[data-output='out1'][aria-pressed='true']")
+    io = httpx.get(f"{node['address']}/api/v1/devices/entrance/io", params=token).json()
+    assert io["outputs"][0]["active"] is True
+
+    # Snapshot of the recording.
+    page.click("#snapshot")
+    page.wait_for_selector("#snapshot-link:not([hidden])")
+    jpeg = httpx.get(page.get_attribute("#snapshot-link", "href") or "", timeout=30)
+    assert jpeg.status_code == 200 and jpeg.content[:2] == b"\xff\xd8"
+    page.screenshot(path=ARTIFACTS / "controls.png")
+
+    # Export: the layout's cameras, ticked; files whose SHA-256 is the manifest's.
+    page.click("#export")
+    ticked = page.eval_on_selector_all(
+        "#export-cameras input:checked", "boxes => boxes.map(b => b.value)"
+    )
+    assert len(ticked) == 4 and "entrance" in ticked
+    page.click("#export-dialog button[type=submit]")
+    page.wait_for_selector(".export-node[data-state='done']", timeout=60_000)
+    page.screenshot(path=ARTIFACTS / "export.png")
+    files = page.eval_on_selector_all(
+        ".export-files li",
+        "items => items.map(i => [i.querySelector('a').href, i.querySelector('code').textContent])",
+    )
+    assert len(files) == 4
+    href, sha = files[0]
+    data = httpx.get(href, timeout=60).content
+    assert hashlib.sha256(data).hexdigest() == sha
+    with av.open(io_module.BytesIO(data)) as container:
+        assert next(container.decode(video=0)).width > 0
+    page.click("#export-close")
+    page.close()
+
+
 def test_an_operator_sees_only_their_cameras_and_the_node_refuses_others(
     browser: Any, demo: Demo
 ) -> None:
@@ -250,12 +321,32 @@ def test_an_operator_sees_only_their_cameras_and_the_node_refuses_others(
     tree = page.eval_on_selector_all("#camera-tree .camera", "b => b.map(x => x.dataset.camera)")
     assert sorted(tree) == ["entrance", "yard-ch2"]
     assert_advancing(page, 2)
+    # Without the PTZ, I/O, playback and export rights, those controls are disabled.
+    page.click(".tile[data-camera='entrance']")
+    page.wait_for_selector("[data-ptz='1,0']")
+    assert page.is_disabled("[data-ptz='1,0']") and page.is_disabled("[data-ptz='zoom+']")
+    assert page.is_disabled("#snapshot")
+    assert "io right" in page.text_content("#controls")
+    page.click("#export")
+    assert page.eval_on_selector_all(
+        "#export-cameras input", "boxes => boxes.every(b => b.disabled && !b.checked)"
+    )
     page.screenshot(path=ARTIFACTS / "live-operator.png")
+    page.click("#export-close")
     page.close()
 
-    # With the same token, a camera outside the profile is refused by the node itself.
     reply = demo.login("olga", OPERATOR_PASSWORD)
     [node] = reply["profile"]["nodes"]
+    token = {"token": reply["tokens"]["demo"]}
+    # A direct PTZ call with the operator's own token is refused by the node.
+    moved = httpx.post(
+        f"{node['address']}/api/v1/cameras/entrance/ptz",
+        params=token,
+        json={"action": "continuous", "pan": 1},
+    )
+    assert moved.status_code == 403 and "ptz" in moved.json()["detail"]
+
+    # With the same token, a camera outside the profile is refused by the node itself.
     base = node["address"].replace("http", "ws", 1)
     url = f"{base}/api/v1/cameras/lobby/streams/main/live?token={reply['tokens']['demo']}"
     with pytest.raises(InvalidStatus) as refused, connect(url, open_timeout=10):

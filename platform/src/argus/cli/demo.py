@@ -32,9 +32,8 @@ A master and a node in this one process:
   loading dock records only around its door contact (4 s before, 5 s after);
   API on {node_url}/docs;
 • the plugin kernel, loading every installed plugin (`argus plugins list`).
-Spotter shows live video in layouts of 1/4/9/16 today; playback, export, PTZ and I/O in
-the browser come next. Administer from the command line: `argus login --master
-{master_url}`.
+Spotter: live layouts of 1/4/9/16, playback from the timeline, export, snapshots, PTZ
+and I/O. Administer from the command line: `argus login --master {master_url}`.
 {storage}"""
 
 

@@ -56,7 +56,7 @@ def create_app(node: Node, auth: NodeAuth, sampler: RateSampler) -> FastAPI:
         CORSMiddleware,
         allow_origins=["*"],
         allow_credentials=False,
-        allow_methods=["GET", "POST"],
+        allow_methods=["GET", "POST", "PUT"],
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,
     )

@@ -117,6 +117,38 @@ export class Session {
     return (await reply.json()).ranges;
   }
 
+  /** What each node says of the user's cameras: ident → {ptz, io, device, streams}. */
+  async nodeCameras() {
+    const found = {};
+    await Promise.all(
+      this.profile.nodes
+        .filter((node) => node.address && node.cameras.length)
+        .map(async (node) => {
+          try {
+            const camera = { node: node.name, address: node.address };
+            const reply = await fetch(await this.nodeUrl(camera, "/cameras"));
+            if (!reply.ok) return;
+            for (const c of await reply.json()) found[c.id] = c;
+          } catch {
+            // a node that is away shows its cameras without controls
+          }
+        }),
+    );
+    return found;
+  }
+
+  /** Call a node's API for ``camera`` (JSON in and out). */
+  async nodeCall(camera, method, path, body) {
+    const reply = await fetch(await this.nodeUrl(camera, path), {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await reply.json().catch(() => ({}));
+    if (!reply.ok) throw new Error(data.detail || `HTTP ${reply.status}`);
+    return data;
+  }
+
   /** A JPEG of the camera's recording at ``at`` (UTC s). */
   snapshotUrl(camera, at, stream = "main") {
     const path = `/cameras/${encodeURIComponent(camera.ident)}/snapshot`;

@@ -2,6 +2,8 @@
 // live video, and synchronized playback of every tile driven by the timeline.
 
 import { Session, Unauthenticated } from "./api.js";
+import { Controls } from "./controls.js";
+import { ExportDialog } from "./export.js";
 import { Player } from "./player.js";
 import { Timeline, formatTime } from "./timeline.js";
 
@@ -23,6 +25,8 @@ const state = {
   windowEnd: null, // null: the window ends now and follows the time
   timeline: null,
   scrubShown: 0,
+  controls: null,
+  exporter: null,
 };
 
 function position() {
@@ -60,6 +64,9 @@ function showSpotter() {
   $("#login").hidden = true;
   $("#spotter").hidden = false;
   $("#who").textContent = `${profile.display_name || profile.username} (${profile.profile})`;
+  state.controls = new Controls($("#controls"), state.session);
+  state.exporter = new ExportDialog($("#export-dialog"), state.session);
+  state.session.nodeCameras().then((found) => state.controls.setNodeCameras(found));
   drawTree();
   setLayout(state.layout);
   goLive();
@@ -151,6 +158,7 @@ function setLayout(count) {
 function selectTile(index) {
   state.selected = index;
   state.tiles.forEach((t, i) => t.element.classList.toggle("selected", i === index));
+  state.controls?.show(state.tiles[index]?.camera ?? null, position);
 }
 
 function show(index, camera) {
@@ -160,6 +168,7 @@ function show(index, camera) {
   tile.element.dataset.camera = camera.ident;
   tile.element.querySelector(".label").textContent = camera.name;
   play(tile);
+  if (index === state.selected) state.controls?.show(camera, position);
 }
 
 /** Start the tile's video in the current mode, at the playback clock's time. */
@@ -353,6 +362,12 @@ function main() {
   }
   state.timeline = new Timeline($("#timeline"), scrub);
   $("#live").addEventListener("click", goLive);
+  $("#export").addEventListener("click", () => {
+    const at = position();
+    const end = Math.min(at + 30, now() - 2);
+    const chosen = state.tiles.filter((t) => t.camera).map((t) => t.camera.ident);
+    state.exporter.open(end - 60, end, chosen);
+  });
   $("#play").addEventListener("click", togglePause);
   $("#step-back").addEventListener("click", () => step(-1));
   $("#step-forward").addEventListener("click", () => step(1));
