@@ -42,9 +42,3 @@ MAX_TIMESTAMP_LEAD: Final = 2.0
 #: Most video packets read while waiting for the first keyframe at open, when
 #: the SDP lacks the parameter sets or the picture size.
 MAX_PREROLL_PACKETS: Final = 500
-
-#: The native engine receives at most this often (seconds): bytes that arrive
-#: meanwhile wait in the socket and come in one ``recv``. A packet is delivered
-#: at most this much later; a 1080p stream then costs a wake-up and a system
-#: call per batch instead of several per frame.
-RECEIVE_BATCH: Final = 0.1

@@ -66,6 +66,15 @@ class RtspCameraSettings(BaseModel):
         "for cameras the native reader does not understand. udp transport and rtsps:// URLs "
         "always use ffmpeg.",
     )
+    receive_interval: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=0.5,
+        title="Receive interval",
+        description="Native reader only: seconds between two collections of what the camera "
+        "sent. Longer saves CPU (fewer wake-ups per stream) and delays live view by at most "
+        "this much; 0 takes every byte as it comes.",
+    )
     open_timeout: float = Field(
         default=10.0,
         ge=0.5,

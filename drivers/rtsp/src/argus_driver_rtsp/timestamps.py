@@ -43,6 +43,7 @@ class TrackTimeline:
 
     def __init__(self, time_base: Fraction, default_duration: int) -> None:
         self._time_base = time_base
+        self._rate = float(1 / time_base)  # ticks per second, for the per-packet check
         self._step = max(1, default_duration)
         self._offset = 0
         self._last_dts: int | None = None
@@ -74,21 +75,28 @@ class TrackTimeline:
         """A ``dts`` advance is real if positive and not ahead of the time that passed."""
         if advance <= 0:
             return False
-        limit = (arrival - self._last_arrival + MAX_TIMESTAMP_LEAD) / self._time_base
-        return advance <= limit
+        return advance <= (arrival - self._last_arrival + MAX_TIMESTAMP_LEAD) * self._rate
 
 
 class WallClock:
     """Media time → UTC for one connection: the host clock is read once, at the
-    first packet, so ``wall_time`` is monotonic even if the host clock steps."""
+    first packet, so ``wall_time`` is monotonic even if the host clock steps.
+
+    Per packet it does float arithmetic only (a track's time base is converted
+    once): well within a microsecond for any media time a connection reaches.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._origin: tuple[float, Fraction] | None = None
+        self._origin: tuple[float, float] | None = None
+        self._seconds: dict[int, tuple[Fraction, float]] = {}
 
     def wall_time(self, pts: int, time_base: Fraction) -> float:
-        media = pts * time_base
+        known = self._seconds.get(id(time_base))
+        if known is None or known[0] is not time_base:
+            known = self._seconds[id(time_base)] = (time_base, float(time_base))
+        media = pts * known[1]
         if self._origin is None:
             self._origin = (self._clock.now(), media)
         wall, start = self._origin
-        return wall + float(media - start)
+        return wall + (media - start)

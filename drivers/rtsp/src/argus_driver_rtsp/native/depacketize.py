@@ -46,7 +46,6 @@ class Depacketizer:
         self._out = out
         self._expected = -1
         self._damaged = -1
-        self._base = 0
         self._last_raw = 0
         self._extended = 0
 
@@ -57,7 +56,7 @@ class Depacketizer:
     def _gap(self, seq: int, ts: int) -> None:
         """A packet out of sequence: the first of the track, or one after a loss."""
         if self._expected < 0:
-            self._base = self._last_raw = ts
+            self._last_raw = ts
         else:
             self.losses += 1
             self._damaged = ts
@@ -161,8 +160,12 @@ class H264(_Video):
         header = buf[start]
         kind = header & 0x1F
         if kind == 28:  # FU-A
-            if end - start > 2:
-                fu = buf[start + 1]
+            fu = buf[start + 1]
+            if not fu & 0x80 and self._in_fragment:  # a middle or the end: the common case
+                self._parts.append(buf[start + 2 : end])
+                if fu & 0x40:
+                    self._in_fragment = False
+            elif end - start > 2:
                 self._fragment(
                     buf,
                     start + 2,
@@ -218,6 +221,13 @@ class H265(_Video):
         if kind == 49:  # FU
             fu = buf[start + 2]
             first = bool(fu & 0x80)
+            if not first and self._in_fragment:  # a middle or the end: the common case
+                self._parts.append(buf[start + 3 : end])
+                if fu & 0x40:
+                    self._in_fragment = False
+                if marker and ts != self._damaged:
+                    self._emit()
+                return
             body = start + 3 + (self._don if first else 0)
             header = bytes(((buf[start] & 0x81) | ((fu & 0x3F) << 1), buf[start + 1]))
             if body < end:

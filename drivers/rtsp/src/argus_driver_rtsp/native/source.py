@@ -1,10 +1,12 @@
 """The native engine's :class:`argus_sdk.PacketSource`: RTSP over TCP read on the caller's thread.
 
 No reader thread and no mailbox: :meth:`NativePacketSource.read` polls the
-socket for at most its ``timeout``, receives everything there is in one
-``recv``, cuts the ``$``-framed RTP packets out of the buffer, hands each to
-its track's depacketizer and returns the first complete access unit (the
-others wait in a small queue for the next reads). It also sends the session's
+socket for at most its ``timeout``, at most once per ``receive_interval``
+(what arrives meanwhile waits in the socket: one wake-up and one ``recv``
+per batch instead of several per frame, which is most of a stream's cost),
+cuts the ``$``-framed RTP packets out of the buffer, hands each to its
+track's depacketizer and returns the first complete access unit (the others
+wait in a small queue for the next reads). It also sends the session's
 keep-alive when due and gives the connection up after ``read_timeout``
 seconds without a byte. :meth:`NativePacketSource.close` may come from any
 thread: it sends TEARDOWN, shuts the socket down (a blocked read wakes at
@@ -26,7 +28,7 @@ from collections.abc import Callable
 
 from argus_driver_rtsp import __version__, urls
 from argus_driver_rtsp.connection import Endpoint
-from argus_driver_rtsp.const import CLOSE_GRACE, MAX_PREROLL_PACKETS, RECEIVE_BATCH
+from argus_driver_rtsp.const import CLOSE_GRACE, MAX_PREROLL_PACKETS
 from argus_driver_rtsp.native import sdp
 from argus_driver_rtsp.native.auth import Credentials
 from argus_driver_rtsp.native.client import RtspClient, control_url
@@ -68,6 +70,7 @@ class NativePacketSource:
         self._endpoint = endpoint
         self._log = log
         self._read_timeout = settings.read_timeout
+        self._interval = settings.receive_interval
         self._units: list[Unit] = []
         self._ready: deque[StreamPacket] = deque()
         self._wall = WallClock(clock)
@@ -156,7 +159,7 @@ class NativePacketSource:
         deadline = now + timeout
         ready = self._ready
         while True:
-            pause = min(self._last_data + RECEIVE_BATCH, deadline) - now
+            pause = min(self._last_data + self._interval, deadline) - now
             if pause > 0:  # let a batch of bytes gather: one wake-up and one recv for it
                 time.sleep(pause)
                 now = time.monotonic()
@@ -208,12 +211,15 @@ class NativePacketSource:
             push = channels.get(buf[pos + 1])
             if push is not None and stop - pos >= 16:
                 first, second, seq, ts = unpack(buf, pos)
-                start = pos + 16 + 4 * (first & 0x0F)
-                if first & 0x10 and start + 4 <= stop:  # header extension
-                    start += 4 + 4 * ((buf[start + 2] << 8) | buf[start + 3])
-                last = stop - buf[stop - 1] if first & 0x20 else stop
-                if start <= last:
-                    push(buf, start, last, seq, ts, second > 127)
+                if first == 0x80:  # version 2, no padding, extension nor CSRC: the common case
+                    push(buf, pos + 16, stop, seq, ts, second > 127)
+                else:
+                    start = pos + 16 + 4 * (first & 0x0F)
+                    if first & 0x10 and start + 4 <= stop:  # header extension
+                        start += 4 + 4 * ((buf[start + 2] << 8) | buf[start + 3])
+                    last = stop - buf[stop - 1] if first & 0x20 else stop
+                    if start <= last:
+                        push(buf, start, last, seq, ts, second > 127)
             pos = stop
         wire.pos = pos
 

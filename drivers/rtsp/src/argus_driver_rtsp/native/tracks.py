@@ -191,13 +191,13 @@ def _audio_track(index: int, media: Media, out: list[Unit]) -> NativeTrack:
     depacketizer: Depacketizer
     if codec == "aac":
         extradata = _hex(media.fmtp.get("config", "")) or _aac_config(rate, channels)
-        frame = int(media.fmtp.get("constantduration", _AAC_FRAME) or _AAC_FRAME)
+        frame = _number(media, "constantduration", _AAC_FRAME) or _AAC_FRAME
         depacketizer = Aac(
             index,
             out,
-            size_length=int(media.fmtp.get("sizelength", 13)),
-            index_length=int(media.fmtp.get("indexlength", 3)),
-            delta_length=int(media.fmtp.get("indexdeltalength", 3)),
+            size_length=_number(media, "sizelength", 13),
+            index_length=_number(media, "indexlength", 3),
+            delta_length=_number(media, "indexdeltalength", 3),
             frame=frame,
         )
         step, bit_rate = frame, 0
@@ -216,6 +216,12 @@ def _audio_track(index: int, media: Media, out: list[Unit]) -> NativeTrack:
         bit_rate=bit_rate,
     )
     return NativeTrack(description, media, depacketizer, TrackTimeline(time_base, step))
+
+
+def _number(media: Media, name: str, default: int) -> int:
+    """A small non-negative integer format parameter; ``default`` if absent or not one."""
+    text = media.fmtp.get(name, "").strip()
+    return int(text) if text.isdigit() and len(text) < 6 else default
 
 
 def _hex(text: str) -> bytes:

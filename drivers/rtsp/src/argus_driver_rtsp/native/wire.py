@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 BUFFER_SIZE = 512 * 1024
 _MAX_FRAME = 4 + 0xFFFF
 _MAX_HEADER = 64 * 1024
-_MAX_BODY = 1024 * 1024
+_MAX_BODY = 256 * 1024
 _POLL_IN = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
 
 
