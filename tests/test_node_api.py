@@ -106,6 +106,10 @@ def test_status_lists_streams_and_disks(node: Node) -> None:
         assert s["state"] == "recording" and s["writing"] and s["fps"] > 0 and s["bitrate"] > 0
         assert abs(s["last_packet"] - time.time()) < 30
     assert body["disks"][0]["online"] and body["disks"][0]["free_bytes"] > 0
+    host = body["host"]
+    assert host["cpu_percent"] is not None and 0 <= host["cpu_percent"] < 100 * host["cpu_count"]
+    assert 10_000_000 < host["memory_rss_bytes"] < host["memory_total_bytes"]
+    assert 0 < host["memory_available_bytes"] <= host["memory_total_bytes"]
     cameras = node.http.get("/api/v1/cameras").json()
     assert [c["id"] for c in cameras] == ["cam-a", "cam-b"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io as io_module
+import os
 import signal
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from argus.testing import Cluster, free_port
+from argus.testing import Cluster, DistFactory, free_port
 from argus.testing.browser import CHROMIUM_ARGS, artifacts_dir, chromium, missing
 
 pytestmark = [
@@ -44,14 +45,61 @@ class Demo:
         return body
 
 
+PROBE_JS = """
+export async function activate(spotter) {
+  const panel = spotter.addPanel({ id: "main", title: "Probe" });
+  const nodes = await spotter.master("GET", "/me/tokens");
+  panel.dataset.tokens = Object.keys(nodes.tokens).join(" ");
+  panel.dataset.user = spotter.user.username;
+  panel.textContent = `Probe for ${spotter.user.displayName}`;
+  spotter.onCameraSelected(async (camera) => {
+    panel.dataset.selected = camera ? camera.ident : "";
+    if (camera) {
+      const cameras = await spotter.node(camera, "GET", "/cameras");
+      panel.dataset.nodeCameras = String(cameras.length);
+    }
+  });
+  spotter.addTileOverlay((layer, camera) => {
+    layer.dataset.probe = camera.ident;
+    layer.textContent = "probe " + camera.ident;
+  });
+}
+"""
+PROBE_PLUGIN = """
+from argus_sdk import SpotterPlugin, hookimpl
+
+@hookimpl
+def argus_spotter_plugins():
+    return [SpotterPlugin("probe", "Probe", "spi_probe_assets", "static/probe.js")]
+"""
+
+
+def install_probe(site: Path) -> None:
+    """A third-party Spotter plugin, installed for the demo process only."""
+    static = site / "spi_probe_assets" / "static"
+    static.mkdir(parents=True)
+    (site / "spi_probe_assets" / "__init__.py").write_text("")
+    (static / "probe.js").write_text(PROBE_JS)
+    DistFactory(site).make(
+        "argus-spi-probe",
+        entry_points={"argus.spi": {"probe": "spi_probe_plugin"}},
+        modules={"spi_probe_plugin": PROBE_PLUGIN},
+    )
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     root = tmp_path_factory.mktemp("spotter")
+    install_probe(root / "site")
     mport, nport = free_port(), free_port()
     cluster = Cluster(root, ignore=(httpx.TransportError, FileNotFoundError))
     ports = ["--master-port", str(mport), "--node-port", str(nport)]
+    path = [str(root / "site"), *filter(None, [os.environ.get("PYTHONPATH")])]
     proc = cluster.run(
-        "demo", ["demo", "--data", str(root / "data"), *ports], ARGUS_ADMIN_PASSWORD=""
+        "demo",
+        ["demo", "--data", str(root / "data"), *ports],
+        ARGUS_ADMIN_PASSWORD="",
+        PYTHONPATH=os.pathsep.join(path),
     )
     try:
         password = cluster.wait(
@@ -309,6 +357,76 @@ def test_ptz_pad_io_snapshot_and_export_work_for_an_admin(browser: Any, demo: De
     with av.open(io_module.BytesIO(data)) as container:
         assert next(container.decode(video=0)).width > 0
     page.click("#export-close")
+    page.close()
+
+
+def test_the_diagnostics_plugin_shows_node_and_camera_health(browser: Any, demo: Demo) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    log_in(page, demo, "admin", demo.password)
+    page.wait_for_selector("body[data-plugins~='diagnostics']")
+    page.click("[data-tab='diagnostics-panel']")
+    node = ".diagnostics .node[data-node='demo']"
+    page.wait_for_selector(node)
+
+    def facts() -> dict[str, Any]:
+        found: dict[str, Any] = page.evaluate(
+            """node => {
+              const n = document.querySelector(node);
+              const fact = k => n.querySelector(`[data-fact='${k}']`)?.textContent;
+              return {
+                cpu: fact('cpu'), rss: fact('rss'),
+                disks: n.querySelectorAll('[data-disk]').length,
+                rows: Object.fromEntries([...n.querySelectorAll('tr[data-camera]')].map(r =>
+                  [`${r.dataset.camera}/${r.dataset.stream}`,
+                   [r.querySelector("[data-fact='state']").textContent,
+                    Number(r.querySelector("[data-fact='fps']").textContent),
+                    r.querySelector("[data-fact='gaps']").textContent]])),
+              };
+            }""",
+            node,
+        )
+        return found
+
+    deadline = time.monotonic() + 30
+    while True:
+        seen = facts()
+        ready = seen["cpu"].endswith("%") and seen["rows"].get("entrance/main", ["", 0])[1] > 0
+        if ready:
+            break
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.5)
+    assert seen["rss"].endswith("MB") and seen["disks"] == 1
+    assert len(seen["rows"]) == 9
+    state, fps, gaps = seen["rows"]["entrance/main"]
+    assert state == "recording" and 20 <= fps <= 30 and gaps in ("none", "–")
+    page.screenshot(path=ARTIFACTS / "diagnostics.png")
+    page.close()
+
+
+def test_a_third_party_plugin_gets_a_panel_selections_overlays_and_the_apis(
+    browser: Any, demo: Demo
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    log_in(page, demo, "admin", demo.password)
+    page.wait_for_selector("body[data-plugins~='probe'][data-plugins~='diagnostics']")
+    panel = "#tab-probe-main"
+    page.wait_for_selector(f"{panel}[data-tokens='demo']", state="attached")
+    assert page.get_attribute(panel, "data-user") == "admin"
+    # An overlay layer on every tile, following the tile's camera.
+    page.wait_for_selector(".tile[data-camera='lobby'] .plugin-layer[data-probe='lobby']")
+    assert page.locator(".plugin-layer[data-probe]").count() == 4
+    page.click(".tile[data-camera='parking']")
+    page.wait_for_selector(
+        f"{panel}[data-selected='parking'][data-node-cameras='8']", state="attached"
+    )
+    page.click("[data-layout='1']")
+    page.click(".tile[data-tile='0']")
+    page.click("#camera-tree .camera[data-camera='yard-ch1']")
+    page.wait_for_selector(".tile[data-camera='yard-ch1'] .plugin-layer[data-probe='yard-ch1']")
+    assert page.locator(".plugin-layer[data-probe]").count() == 1
+    page.click("[data-tab='probe-main']")
+    assert page.is_visible(panel) and not page.is_visible("#camera-tree")
+    page.screenshot(path=ARTIFACTS / "plugin-probe.png")
     page.close()
 
 

@@ -153,7 +153,7 @@ class DemoSystem:
         section = MasterSection(
             id=DEMO_MASTER, data_dir=self.data_dir / "master", listen=f"127.0.0.1:{master_port}"
         )
-        self.master = Master(MasterConfig(master=section))
+        self.master = Master(MasterConfig(master=section), kernel=kernel)
         self._node_port = node_port
         self.node: Node | None = None
         self.uplink: Uplink | None = None

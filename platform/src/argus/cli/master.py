@@ -13,6 +13,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from argus.kernel import Kernel
 from argus.master import backup as backups
 from argus.master import config as master_config
 from argus.master.db import SchemaVersionError, make_engine, upgrade
@@ -64,8 +65,10 @@ def run(config: Path = CONFIG) -> None:
     from argus.master.runtime import Master, OfflineSweeper
 
     parsed = _config(config)
+    kernel = Kernel()
+    kernel.load()  # the master serves the Spotter plugins (.spi) of the installed packages
     try:
-        master = Master(parsed)
+        master = Master(parsed, kernel=kernel)
         master.start()
     except (SchemaVersionError, ServiceError, OSError, ValueError) as exc:
         console.print(f"[bold red]cannot start the master:[/] {exc}")

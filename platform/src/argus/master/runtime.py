@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from argus.kernel import Kernel
 from argus.master.config import MasterConfig
 from argus.master.db import AppUser, make_engine, require_head, upgrade
 from argus.master.db.enums import Right, Scope
@@ -26,6 +27,8 @@ from argus.master.services.audit import SYSTEM
 from argus.master.services.errors import NotFound
 from argus.master.services.login import DEFAULT_POLICY, LoginPolicy
 from argus.security.tokens import TokenIssuer, load_or_create_signing_key, public_pem
+from argus.web.plugins import LoadedSpi
+from argus.web.plugins import collect as collect_spotter_plugins
 from argus_sdk import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ class Master:
     :param engine: an engine to use instead of one made from the configuration (tests); the
         master then leaves disposing of it to the caller.
     :param clock: the master's clock (sessions, audit times, tokens); a test seam.
+    :param kernel: the loaded plugins, for the Spotter plugins the master serves.
     """
 
     def __init__(
@@ -54,6 +58,7 @@ class Master:
         clock: Clock | None = None,
         login_policy: LoginPolicy = DEFAULT_POLICY,
         offline_timeout: float | None = None,
+        kernel: Kernel | None = None,
     ) -> None:
         section = config.master
         self.id = section.id
@@ -72,6 +77,10 @@ class Master:
         key = load_or_create_signing_key(section.signing_key_path)
         self.public_key_pem = public_pem(key)
         self.issuer = TokenIssuer(key, self.id, self.clock)
+        #: The Spotter plugins (.spi) of the loaded plugin packages, served to clients.
+        self.spotter_plugins: dict[str, LoadedSpi] = (
+            collect_spotter_plugins(kernel) if kernel is not None else {}
+        )
 
     def start(self, environ: Mapping[str, str] | None = None) -> None:
         """Migrate the database to this Argus's schema and create the first administrator

@@ -18,6 +18,9 @@ from starlette.responses import Response
 from starlette.staticfiles import PathLike
 from starlette.types import Scope
 
+from argus.web import plugins
+from argus.web.plugins import LoadedSpi
+
 SPOTTER = Path(__file__).parent / "spotter"
 
 
@@ -37,8 +40,9 @@ class _Revalidated(StaticFiles):
         return response
 
 
-def mount(app: FastAPI) -> None:
-    """Serve Spotter at ``/spotter/``; ``/`` leads there."""
+def mount(app: FastAPI, spotter_plugins: dict[str, LoadedSpi] | None = None) -> None:
+    """Serve Spotter at ``/spotter/`` with its plugins' assets; ``/`` leads there."""
+    app.include_router(plugins.router(spotter_plugins or {}))
     app.mount("/spotter", _Revalidated(directory=SPOTTER, html=True), name="spotter")
 
     @app.get("/", include_in_schema=False)

@@ -60,6 +60,7 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
 USER_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/logout", None),
     ("GET", "/api/v1/me/tokens", None),
+    ("GET", "/api/v1/spotter/plugins", None),
     # Node-facing: a session (or nothing) is not a node credential.
     ("GET", "/api/v1/nodes/config", None),
 ]

@@ -25,6 +25,7 @@ from argus.node.api.models import (
     CameraOut,
     DiskOut,
     ExportRequest,
+    HostOut,
     ManifestOut,
     RangeOut,
     StatusOut,
@@ -116,7 +117,21 @@ def _status_routes(api: APIRouter, node: Node, sampler: RateSampler) -> None:
             )
             for d in (node.storage.disks() if node.storage is not None and caller.admin else [])
         ]
-        return StatusOut(node=node.host.node_id, version=__version__, streams=streams, disks=disks)
+        host = sampler.host()
+        return StatusOut(
+            node=node.host.node_id,
+            version=__version__,
+            streams=streams,
+            disks=disks,
+            host=HostOut(
+                cpu_percent=host.cpu_percent,
+                cpu_count=host.cpu_count,
+                memory_rss_bytes=host.memory_rss_bytes,
+                memory_total_bytes=host.memory_total_bytes,
+                memory_available_bytes=host.memory_available_bytes,
+                load1=host.load1,
+            ),
+        )
 
 
 def _stream_status(worker: StreamWorker, sampler: RateSampler) -> StreamStatusOut:

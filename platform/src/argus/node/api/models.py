@@ -37,11 +37,23 @@ class DiskOut(BaseModel):
     free_bytes: int
 
 
+class HostOut(BaseModel):
+    """The node process and its host, sampled every few seconds; None: not known here."""
+
+    cpu_percent: float | None = Field(description="The node process, % of one core.")
+    cpu_count: int | None
+    memory_rss_bytes: int | None = Field(description="The node process's resident memory.")
+    memory_total_bytes: int | None
+    memory_available_bytes: int | None
+    load1: float | None = Field(description="The host's 1-minute load average.")
+
+
 class StatusOut(BaseModel):
     node: str
     version: str
     streams: list[StreamStatusOut]
     disks: list[DiskOut]
+    host: HostOut | None = None
 
 
 class RangeOut(BaseModel):

@@ -5,6 +5,7 @@ import { Session, Unauthenticated } from "./api.js";
 import { Controls } from "./controls.js";
 import { ExportDialog } from "./export.js";
 import { Player } from "./player.js";
+import { PluginHost } from "./plugins.js";
 import { Timeline, formatTime } from "./timeline.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -27,6 +28,7 @@ const state = {
   scrubShown: 0,
   controls: null,
   exporter: null,
+  plugins: null,
 };
 
 function position() {
@@ -67,9 +69,55 @@ function showSpotter() {
   state.controls = new Controls($("#controls"), state.session);
   state.exporter = new ExportDialog($("#export-dialog"), state.session);
   state.session.nodeCameras().then((found) => state.controls.setNodeCameras(found));
+  resetTabs();
+  state.plugins = new PluginHost(state.session, {
+    addPanel,
+    tiles: () => state.tiles,
+    notice: (text) => {
+      $("#notices").textContent = text;
+    },
+  });
   drawTree();
   setLayout(state.layout);
   goLive();
+  state.plugins.loadAll();
+}
+
+// --- Side bar tabs (Cameras, and the panels of Spotter plugins) -------------------------
+
+function resetTabs() {
+  for (const tab of document.querySelectorAll("#tabs [data-tab]:not([data-tab=cameras])")) {
+    $(`#tab-${tab.dataset.tab}`)?.remove();
+    tab.remove();
+  }
+  $("#notices").textContent = "";
+  showTab("cameras");
+}
+
+function addPanel(id, title) {
+  const tab = document.createElement("button");
+  tab.setAttribute("role", "tab");
+  tab.dataset.tab = id;
+  tab.textContent = title;
+  tab.addEventListener("click", () => showTab(id));
+  $("#tabs").append(tab);
+  const panel = document.createElement("div");
+  panel.id = `tab-${id}`;
+  panel.className = "tab plugin-panel";
+  panel.setAttribute("role", "tabpanel");
+  panel.hidden = true;
+  $("#side").insertBefore(panel, $("#notices"));
+  return panel;
+}
+
+function showTab(id) {
+  for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
+    const chosen = tab.dataset.tab === id;
+    tab.setAttribute("aria-selected", String(chosen));
+    const panel = $(`#tab-${tab.dataset.tab}`);
+    if (panel) panel.hidden = !chosen;
+  }
+  $("#side").classList.toggle("wide", id !== "cameras");
 }
 
 function guarded(promise) {
@@ -158,7 +206,9 @@ function setLayout(count) {
 function selectTile(index) {
   state.selected = index;
   state.tiles.forEach((t, i) => t.element.classList.toggle("selected", i === index));
-  state.controls?.show(state.tiles[index]?.camera ?? null, position);
+  const camera = state.tiles[index]?.camera ?? null;
+  state.controls?.show(camera, position);
+  state.plugins?.cameraSelected(camera);
 }
 
 function show(index, camera) {
@@ -168,7 +218,11 @@ function show(index, camera) {
   tile.element.dataset.camera = camera.ident;
   tile.element.querySelector(".label").textContent = camera.name;
   play(tile);
-  if (index === state.selected) state.controls?.show(camera, position);
+  state.plugins?.tileChanged(tile);
+  if (index === state.selected) {
+    state.controls?.show(camera, position);
+    state.plugins?.cameraSelected(camera);
+  }
 }
 
 /** Start the tile's video in the current mode, at the playback clock's time. */
