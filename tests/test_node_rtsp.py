@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from argus.testing import ArgusProcess, free_port, wait_for
 from argus.testing.rtsp import RtspServer, rtsp_peer_missing
@@ -104,6 +105,7 @@ def test_rtsp_cameras_record_survive_an_outage_and_play_back(tmp_path: Path) -> 
                 s["reconnects"] >= 1 and s["state"] == "recording" for s in status["streams"]
             )
             check_playback(api, recorded)
+            check_h264_rendition(api, port, (tmp_path / "token").read_text().strip())
         finally:
             status = node.stop()
     assert status == 0, log.read_text()
@@ -130,3 +132,31 @@ def check_playback(api: httpx.Client, recorded: Callable[[str], list[dict[str, f
             assert audio == ([audio_codec] if audio_codec else [])
             frames = list(container.decode(video=0))
         assert frames[0].key_frame and len(frames) >= 4 * 20
+
+
+def check_h264_rendition(api: httpx.Client, port: int, token: str) -> None:
+    """A viewer that plays only H.264 gets the H.265 camera transcoded, while it watches."""
+    url = f"ws://127.0.0.1:{port}/api/v1/cameras/hevc/streams/main/live?token={token}&codecs=h264"
+    messages: list[bytes] = []
+    with connect(url, open_timeout=10) as ws:
+        while len(messages) < 40:
+            message = ws.recv(timeout=20)
+            assert isinstance(message, bytes)
+            messages.append(message)
+        assert api.get("/api/v1/status").json()["renditions"] == ["hevc/main"]
+    init = messages[0]
+    assert init[4:8] == b"ftyp" and b"avcC" in init and b"hvcC" not in init
+    with av.open(io.BytesIO(b"".join(messages)), format="mp4") as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264" and stream.codec_context.height <= 720
+        assert len(list(container.decode(stream))) >= 30
+    wait_for(
+        lambda: api.get("/api/v1/status").json()["renditions"] == [],
+        "the rendition to stop with its last viewer",
+        [],
+        timeout=20,
+    )
+    # Without codecs=, the viewer gets the camera's own H.265.
+    with connect(url.replace("&codecs=h264", ""), open_timeout=10) as ws:
+        first = ws.recv(timeout=20)
+    assert isinstance(first, bytes) and b"hvcC" in first

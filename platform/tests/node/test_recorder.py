@@ -240,3 +240,17 @@ def test_reanchor_reopens_the_stream_at_the_next_keyframe(sim_device: Any) -> No
     assert second.packets[0].keyframe
     assert worker.stats.connects == 2
     assert events == []  # reopened on purpose: the camera was never offline
+
+
+def test_a_tap_given_as_a_bound_method_is_removed() -> None:
+    """Each ``obj.method`` is a new object: removal must compare, not test identity."""
+
+    class Viewer:
+        def tap(self, packet: StreamPacket) -> None:
+            pass
+
+    viewer = Viewer()
+    worker = StreamWorker("cam", "main", lambda: None, lambda d: ListWriter(), lambda e: None)
+    worker.add_tap(viewer.tap)
+    worker.remove_tap(viewer.tap)
+    assert worker._taps == []

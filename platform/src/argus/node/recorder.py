@@ -187,7 +187,7 @@ class StreamWorker:
         self._taps = [*self._taps, tap]
 
     def remove_tap(self, tap: Tap) -> None:
-        self._taps = [t for t in self._taps if t is not tap]
+        self._taps = [t for t in self._taps if t != tap]  # bound methods: equal, not identical
 
     def recording_expected(self, wall: float) -> bool:
         """Whether the recording policy wants this stream written at ``wall``."""

@@ -34,6 +34,7 @@ from argus.node.api.models import (
 )
 from argus.node.api.reports import audit
 from argus.node.recorder import StreamWorker
+from argus.node.rendition import Renditions
 from argus.node.runtime import Node
 from argus.node.snapshot import NothingRecorded, jpeg_at
 from argus.node.status import RateSampler
@@ -62,11 +63,12 @@ def create_app(node: Node, auth: NodeAuth, sampler: RateSampler) -> FastAPI:
         max_age=600,
     )
     api = APIRouter(prefix="/api/v1")
-    _status_routes(api, node, sampler)
+    renditions = Renditions()
+    _status_routes(api, node, sampler, renditions)
     _recording_routes(api, node)
     _export_routes(api, node)
     app.include_router(api)
-    app.include_router(live.router(node, auth), prefix="/api/v1")
+    app.include_router(live.router(node, auth, renditions), prefix="/api/v1")
     app.include_router(control.router(node), prefix="/api/v1")
     return app
 
@@ -75,7 +77,9 @@ def _visible(caller: Caller, camera: str) -> bool:
     return caller.may(camera, Right.LIVE) or caller.may(camera, Right.PLAYBACK)
 
 
-def _status_routes(api: APIRouter, node: Node, sampler: RateSampler) -> None:
+def _status_routes(
+    api: APIRouter, node: Node, sampler: RateSampler, renditions: Renditions
+) -> None:
     raw_clock = node.clock.base if isinstance(node.clock, CorrectedClock) else node.clock
 
     @api.get("/cameras", response_model=list[CameraOut])
@@ -123,6 +127,7 @@ def _status_routes(api: APIRouter, node: Node, sampler: RateSampler) -> None:
             version=__version__,
             streams=streams,
             disks=disks,
+            renditions=[f"{c}/{s}" for c, s in renditions.active() if _visible(caller, c)],
             host=HostOut(
                 cpu_percent=host.cpu_percent,
                 cpu_count=host.cpu_count,

@@ -6,6 +6,8 @@ falls behind loses packets and is resynchronised at the next keyframe; it
 never slows the recording. Message order: an init segment, then fragments; a
 new init segment when the camera's parameters change. ``?video_only=true`` leaves
 the audio out (a browser cannot play G.711 from MP4, and a muted tile needs none).
+``?codecs=h264`` names the video codecs the viewer can play: an H.265 stream is then
+sent as an H.264 rendition transcoded while watched (:mod:`argus.node.rendition`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+from collections.abc import Callable
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 
 from argus.node.api.auth import NodeAuth, bearer
 from argus.node.api.reports import audit
-from argus.node.recorder import StreamWorker
+from argus.node.rendition import BROWSER_CODECS, Renditions
 from argus.node.runtime import Node
 from argus.protocol import Right
 from argus_sdk import StreamDescription, StreamPacket
@@ -58,14 +61,18 @@ def _video_only(description: StreamDescription) -> StreamDescription:
 
 
 async def _send_fragments(
-    ws: WebSocket, worker: StreamWorker, feed: _Feed, *, video_only: bool = False
+    ws: WebSocket,
+    describe: Callable[[], StreamDescription | None],
+    feed: _Feed,
+    *,
+    video_only: bool = False,
 ) -> None:
     muxer: Muxer | None = None
     muxed_for: StreamDescription | None = None
     sent_init: bytes | None = None
     while True:
         packet = await feed.queue.get()
-        description = worker.description
+        description = describe()
         if description is None:
             continue
         video = description.video
@@ -85,12 +92,17 @@ async def _send_fragments(
             sent_init = muxer.init
 
 
-def router(node: Node, auth: NodeAuth) -> APIRouter:
+def router(node: Node, auth: NodeAuth, renditions: Renditions) -> APIRouter:
     api = APIRouter()
 
     @api.websocket("/cameras/{camera}/streams/{stream}/live")
     async def live(
-        ws: WebSocket, camera: str, stream: str, token: str = "", video_only: bool = False
+        ws: WebSocket,
+        camera: str,
+        stream: str,
+        token: str = "",
+        video_only: bool = False,
+        codecs: str = "",
     ) -> None:
         try:
             caller = auth.caller(bearer(ws.headers.get("authorization")) or token)
@@ -104,18 +116,29 @@ def router(node: Node, auth: NodeAuth) -> APIRouter:
         if worker is None:
             await ws.close(POLICY_VIOLATION, f"no stream {camera}/{stream}")
             return
+        playable = frozenset(c.strip() for c in codecs.split(",") if c.strip())
+        transcode = bool(playable) and renditions.needed(worker, playable)
+        if transcode and not playable & BROWSER_CODECS:
+            await ws.close(UNSUPPORTED_DATA, f"no rendition in {', '.join(sorted(playable))}")
+            return
         await ws.accept()
         audit(node, caller, "live", camera=camera, stream=stream)
         feed = _Feed(asyncio.get_running_loop())
-        worker.add_tap(feed.tap)
+        rendition = renditions.watch(worker, feed.tap) if transcode else None
+        if rendition is None:
+            worker.add_tap(feed.tap)
+        describe = (lambda: rendition.description) if rendition else (lambda: worker.description)
         try:
-            await _send_fragments(ws, worker, feed, video_only=video_only)
+            await _send_fragments(ws, describe, feed, video_only=video_only or transcode)
         except WebSocketDisconnect:
             pass
         except UnsupportedCodec as exc:
             with contextlib.suppress(RuntimeError):
                 await ws.close(UNSUPPORTED_DATA, str(exc))
         finally:
-            worker.remove_tap(feed.tap)
+            if rendition is not None:
+                await asyncio.to_thread(rendition.remove, feed.tap)  # joins its thread
+            else:
+                worker.remove_tap(feed.tap)
 
     return api

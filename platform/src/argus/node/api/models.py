@@ -53,6 +53,10 @@ class StatusOut(BaseModel):
     version: str
     streams: list[StreamStatusOut]
     disks: list[DiskOut]
+    renditions: list[str] = Field(
+        default_factory=list,
+        description="camera/stream of the H.264 renditions being transcoded for viewers now.",
+    )
     host: HostOut | None = None
 
 

@@ -96,10 +96,13 @@ export class Session {
     return url.toString();
   }
 
-  /** The live WebSocket URL of a camera's stream (video only: the tiles are muted). */
+  /**
+   * The live WebSocket URL of a camera's stream: video only (the tiles are muted), and
+   * H.264 only — the node transcodes an H.265 camera while the tile shows it.
+   */
   async liveUrl(camera, stream = "main") {
     const path = `/cameras/${encodeURIComponent(camera.ident)}/streams/${stream}/live`;
-    const url = await this.nodeUrl(camera, path, { video_only: "true" });
+    const url = await this.nodeUrl(camera, path, { video_only: "true", codecs: "h264" });
     return url.replace(/^http/, "ws");
   }
 
