@@ -59,14 +59,22 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 def run_argus(
-    url: str, streams: int, work: Path, warmup: float, seconds: float, engine: str
+    url: str,
+    streams: int,
+    work: Path,
+    warmup: float,
+    seconds: float,
+    engine: str,
+    extra: str = "",
 ) -> float:
+    """CPU seconds per second of a node recording ``streams`` cameras with ``engine``;
+    ``extra``: more driver settings, as TOML inline-table entries (``, key = value``)."""
     work = work / f"argus-{engine}"
     disk = work / "disk"
     disk.mkdir(parents=True)
     devices = "\n".join(
         f'[[devices]]\nid = "cam{i:02d}"\ndriver = "rtsp"\n'
-        f'settings = {{ main_url = "{url}", engine = "{engine}" }}\n'
+        f'settings = {{ main_url = "{url}", engine = "{engine}"{extra} }}\n'
         for i in range(streams)
     )
     config = work / "node.toml"
@@ -142,8 +150,16 @@ def main() -> None:
         choices=("native", "ffmpeg"),
         help="the rtsp driver engine(s) to measure (default: both)",
     )
+    parser.add_argument(
+        "--receive-interval",
+        type=float,
+        help="the native engine's receive_interval setting (default: the driver's)",
+    )
     args = parser.parse_args()
     engines: list[str] = args.engine or ["native", "ffmpeg"]
+    extra = ""
+    if args.receive_interval is not None:
+        extra = f", receive_interval = {args.receive_interval}"
     missing = rtsp_peer_missing()
     if missing:
         sys.exit(f"cannot run the RTSP peer: {missing}")
@@ -152,7 +168,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="argus-bench-rtsp-") as tmp, RtspServer() as server:
         work, url = Path(tmp), server.url(MOUNT)
         argus = {
-            engine: run_argus(url, args.streams, work, args.warmup, args.seconds, engine)
+            engine: run_argus(
+                url,
+                args.streams,
+                work,
+                args.warmup,
+                args.seconds,
+                engine,
+                extra * (engine == "native"),
+            )
             for engine in engines
         }
         ffmpeg = run_ffmpeg(url, args.streams, work, args.warmup, args.seconds)

@@ -37,6 +37,7 @@ from argus_driver_rtsp.native.errors import OPEN_ERRORS, translate
 from argus_driver_rtsp.native.tracks import NativeTrack, complete_video, select_tracks
 from argus_driver_rtsp.native.wire import ProtocolError, Response, Wire
 from argus_driver_rtsp.settings import RtspCameraSettings
+from argus_driver_rtsp.sockets import one_open_at_a_time
 from argus_driver_rtsp.timestamps import WallClock
 from argus_driver_rtsp.tracks import summary
 from argus_sdk import ArgusError, Clock, DeviceUnavailable, StreamDescription, StreamPacket
@@ -105,8 +106,17 @@ class NativePacketSource:
         log.info("%s: connected (%s, native engine)", self.where, summary(self.description))
 
     def _open(self, settings: RtspCameraSettings, endpoint: Endpoint) -> RtspClient:
-        deadline = time.monotonic() + settings.open_timeout
+        """Set the session up; sessions to one camera do so one at a time, as with FFmpeg
+        (cameras, and GStreamer's shared media, may refuse a DESCRIBE while another
+        session is being prepared)."""
         host, port = urls.endpoint(endpoint.url)
+        with one_open_at_a_time(host, port):
+            return self._setup(settings, endpoint, host, port)
+
+    def _setup(
+        self, settings: RtspCameraSettings, endpoint: Endpoint, host: str, port: int
+    ) -> RtspClient:
+        deadline = time.monotonic() + settings.open_timeout
         self._wire = Wire.connect(host, port, settings.open_timeout)
         credentials = Credentials(settings.username, settings.password.get_secret_value())
         client = RtspClient(self._wire, endpoint.url, credentials, f"Argus-RTSP/{__version__}")
