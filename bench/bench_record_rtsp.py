@@ -8,6 +8,8 @@ Argus's own RTSP reader; ``ffmpeg``: FFmpeg's demuxer through PyAV); then N
 processes record the same streams. Each runs alone, after a warm-up; its CPU
 time is read from /proc (the RTSP server's own CPU is not counted). Goal:
 Argus <= 0.5 of ffmpeg per stream; and how many such streams one core can hold.
+Each run prints the megabytes it wrote: one that wrote much less than the others
+measured streams that were not recording, and its CPU figure is void.
 
     python bench/bench_record_rtsp.py [--streams 8] [--seconds 30] [--warmup 8]
         [--engine native --engine ffmpeg]
@@ -135,7 +137,11 @@ def run_ffmpeg(url: str, streams: int, work: Path, warmup: float, seconds: float
         used, window = measure([p.pid for p in procs], warmup, seconds)
     finally:
         stop(procs)
-    print(f"ffmpeg x {streams}: {used:.2f} s CPU over {window:.1f} s")
+    written = sum(f.stat().st_size for f in work.glob("ffmpeg-*/*.mp4"))
+    print(
+        f"ffmpeg x {streams}: {used:.2f} s CPU over {window:.1f} s, "
+        f"{written / 1e6:.0f} MB written in total"
+    )
     return used / window
 
 
