@@ -430,6 +430,37 @@ def test_a_third_party_plugin_gets_a_panel_selections_overlays_and_the_apis(
     page.close()
 
 
+def test_a_video_wall_screen_shows_what_an_operator_sends_it(browser: Any, demo: Demo) -> None:
+    admin = {"Authorization": f"Bearer {demo.login('admin', demo.password)['session']}"}
+    created = demo.api.post("/walls", json={"name": "Hall", "layout": 4}, headers=admin)
+    assert created.status_code == 201, created.text
+
+    screen = browser.new_page(viewport={"width": 1280, "height": 720})
+    screen.goto(demo.master + "/spotter/?wall=Hall")
+    screen.fill("#login-form [name=username]", "admin")
+    screen.fill("#login-form [name=password]", demo.password)
+    screen.click("#login-form button[type=submit]")
+    screen.wait_for_selector("body.wall-mode[data-wall-version='1']")
+    assert screen.is_hidden(".bar") and screen.is_hidden("#camera-tree")
+
+    operator = browser.new_page(viewport={"width": 1280, "height": 800})
+    log_in(operator, demo, "olga", OPERATOR_PASSWORD)
+    operator.wait_for_selector("#spotter:not([hidden])")
+    operator.click("[data-layout='1']")
+    operator.wait_for_selector(".tile[data-camera='entrance']")
+    operator.wait_for_selector("#wall-target option[value='Hall']", state="attached")
+    operator.click("#send-wall")
+
+    screen.wait_for_selector("body[data-wall-version='2'] .tile[data-camera='entrance']")
+    assert screen.locator(".tile").count() == 1
+    assert_advancing(screen, 1)
+    screen.screenshot(path=ARTIFACTS / "wall.png")
+    wall = demo.api.get("/walls/Hall", headers=admin).json()
+    assert wall["cameras"] == ["entrance"] and wall["changed_by"] == "olga"
+    operator.close()
+    screen.close()
+
+
 def test_an_operator_sees_only_their_cameras_and_the_node_refuses_others(
     browser: Any, demo: Demo
 ) -> None:

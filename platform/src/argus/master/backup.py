@@ -32,7 +32,18 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, LargeBinary, Table, delete, func, insert, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    LargeBinary,
+    Table,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 
 from argus import __version__
 from argus.master.db import Base, current_revision, head_revision, upgrade
@@ -53,6 +64,7 @@ SYSTEM_TABLES = (
     "camera",
     "camera_group_member",
     "profile_right",
+    "video_wall",  # from schema 0003
 )
 SERVER_TABLES = ("node_storage", "device", "camera")
 
@@ -134,7 +146,7 @@ def backup_system(engine: Engine) -> dict[str, Any]:
 
 def system_document(conn: Connection) -> dict[str, Any]:
     """The whole configuration as a backup document, read in the caller's transaction."""
-    tables = {name: _rows(conn, _table(name)) for name in SYSTEM_TABLES}
+    tables = {name: _rows(conn, _table(name)) for name in _present(conn)}
     return _document("system", current_revision(conn), tables)
 
 
@@ -233,7 +245,7 @@ def restore_system(engine: Engine, document: Mapping[str, Any]) -> str | None:
             raise TargetNotFresh(
                 "the target master already holds configuration; restore onto a fresh master"
             )
-        for name in SYSTEM_TABLES:
+        for name in _present(conn):
             _insert(conn, _table(name), document["tables"].get(name, []))
     return upgrade(engine)
 
@@ -269,6 +281,13 @@ def restore_system_over_first_start(conn: Connection, document: Mapping[str, Any
         _insert(conn, _table(name), document["tables"].get(name, []))
 
 
+def _present(conn: Connection) -> list[str]:
+    """The configuration tables the database has at its revision, in restore order (a
+    backup of an older schema is restored at that schema, before the newer tables)."""
+    existing = set(inspect(conn).get_table_names())
+    return [name for name in SYSTEM_TABLES if name in existing]
+
+
 def _require_kind(document: Mapping[str, Any], kind: str) -> None:
     if document.get("kind") == kind:
         return
@@ -282,7 +301,7 @@ def _held(conn: Connection, allowed: Mapping[str, int]) -> list[str]:
     their counts."""
     counts = {
         name: conn.execute(select(func.count()).select_from(_table(name))).scalar() or 0
-        for name in SYSTEM_TABLES
+        for name in _present(conn)
     }
     return [f"{n} {name}" for name, n in counts.items() if n > allowed.get(name, 0)]
 

@@ -45,6 +45,8 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", "/api/v1/devices/{ident}", {"enabled": False}),
     ("DELETE", "/api/v1/devices/{ident}", None),
     ("PATCH", "/api/v1/cameras/{ident}", {"enabled": False}),
+    ("POST", "/api/v1/walls", {"name": "W-denied"}),
+    ("DELETE", "/api/v1/walls/n-denied", None),
     ("GET", "/api/v1/nodes/n-denied/storage", None),
     ("PUT", "/api/v1/nodes/n-denied/storage", {"backend": "segments"}),
     ("GET", "/api/v1/camera-groups", None),
@@ -61,6 +63,9 @@ USER_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/logout", None),
     ("GET", "/api/v1/me/tokens", None),
     ("GET", "/api/v1/spotter/plugins", None),
+    ("GET", "/api/v1/walls", None),
+    ("GET", "/api/v1/walls/n-denied", None),
+    ("PUT", "/api/v1/walls/n-denied", {"layout": 1, "cameras": []}),
     # Node-facing: a session (or nothing) is not a node credential.
     ("GET", "/api/v1/nodes/config", None),
 ]

@@ -131,3 +131,21 @@ def test_changing_ones_own_password_needs_the_current_one(
     )
     assert changed.status_code == 204, changed.text
     assert login(user["username"], "a new password 2")["profile"]["username"] == user["username"]
+
+
+def test_a_login_makes_the_profile_once(
+    client: TestClient, login: Callable[[str, str], dict[str, Any]], monkeypatch: Any
+) -> None:
+    from argus.master.services import access
+
+    made: list[str] = []
+    real = access.profile_for
+
+    def counted(session: Any, user: Any) -> access.UserProfile:
+        made.append(user.username)
+        return real(session, user)
+
+    monkeypatch.setattr(access, "profile_for", counted)
+    reply = login("admin", ADMIN_PASSWORD)
+    assert made == ["admin"]  # for the download and the tokens alike
+    assert sorted(reply["tokens"]) == sorted(n["name"] for n in reply["profile"]["nodes"])

@@ -41,6 +41,7 @@ REQUIRED_TABLES = {
     "audit_entry",
     "watchdog_event",
     "setting",
+    "video_wall",
 }
 
 

@@ -184,3 +184,29 @@ def test_require_admin(session: Session, clock: ManualClock) -> None:
         access.require_admin(session, clock, Actor.of_user(root), action="x")
     denied = audit.query(session, result=AuditResult.DENIED)
     assert [e.actor_name for e in denied] == ["root", "n9", "bob"]
+
+
+def test_tokens_from_a_profile_already_made_are_the_same_and_make_it_once(
+    session: Session, clock: ManualClock, guard: AppUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issuer = TokenIssuer(KEY, "master", clock=clock)
+    profile = access.profile_for(session, guard)
+    made = []
+    monkeypatch.setattr(access, "profile_for", lambda *a: made.append(a) or profile)
+    given = access.tokens_for(session, issuer, guard, profile)
+    assert made == []  # a login makes the profile once, for the download and the tokens
+    fresh = access.tokens_for(session, issuer, guard)
+    assert len(made) == 1 and sorted(given) == sorted(fresh) == ["n1", "n2", "n3"]
+    for node in NODES[:3]:
+        verifier = TokenVerifier(KEY.public_key(), node, clock=clock)
+        a, b = verifier.verify(given[node]), verifier.verify(fresh[node])
+        assert a.model_dump(exclude={"jti"}) == b.model_dump(exclude={"jti"})
+
+
+def test_tokens_refuse_another_users_profile(
+    session: Session, clock: ManualClock, guard: AppUser, cameras: dict[str, Camera]
+) -> None:
+    other = user_with(session, "other", ProfileRight(scope=Scope.ALL, right=Right.LIVE))
+    issuer, others = TokenIssuer(KEY, "master", clock=clock), access.profile_for(session, other)
+    with pytest.raises(ValueError, match="not"):
+        access.tokens_for(session, issuer, guard, others)

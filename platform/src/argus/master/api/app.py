@@ -12,7 +12,16 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from argus import __version__, web
-from argus.master.api import configuration, nodes, records, sessions, spotter, system, users
+from argus.master.api import (
+    configuration,
+    nodes,
+    records,
+    sessions,
+    spotter,
+    system,
+    users,
+    walls,
+)
 from argus.master.runtime import Master
 from argus.master.services.errors import (
     Conflict,
@@ -41,7 +50,7 @@ def create_app(master: Master) -> FastAPI:
         "hand out the profile download and per-node tokens.",
     )
     app.state.master = master
-    for module in (sessions, users, nodes, records, configuration, system, spotter):
+    for module in (sessions, users, nodes, records, configuration, system, spotter, walls):
         app.include_router(module.router, prefix="/api/v1")
     app.add_exception_handler(ServiceError, _service_error)
     web.mount(app, master.spotter_plugins)

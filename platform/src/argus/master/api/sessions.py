@@ -40,7 +40,7 @@ def log_in(body: LoginRequest, request: Request, db: Tx, master: Running) -> Log
         session=result.secret,
         expires=result.session.expires,
         profile=profile_download(profile),
-        tokens=access.tokens_for(db, master.issuer, result.user),
+        tokens=access.tokens_for(db, master.issuer, result.user, profile),
     )
 
 

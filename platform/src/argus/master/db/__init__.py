@@ -40,6 +40,7 @@ from argus.master.db.models import (
     ProfileRight,
     Setting,
     UserSession,
+    VideoWall,
     WatchdogEvent,
 )
 from argus.master.db.odbc import mariadb_url, mssql_connection_string, mssql_url
@@ -63,6 +64,7 @@ __all__ = [
     "Setting",
     "UnsupportedDatabase",
     "UserSession",
+    "VideoWall",
     "WatchdogEvent",
     "current_revision",
     "downgrade",

@@ -176,15 +176,23 @@ def profile_for(session: Session, user: AppUser) -> UserProfile:
     return UserProfile(user.id, user.username, user.display_name, user.profile.name, admin, nodes)
 
 
-def tokens_for(session: Session, issuer: TokenIssuer, user: AppUser) -> dict[str, str]:
+def tokens_for(
+    session: Session, issuer: TokenIssuer, user: AppUser, profile: UserProfile | None = None
+) -> dict[str, str]:
     """Node name → a token for that node only, carrying only that node's cameras.
 
     A node where the user has no right gets no token (an administrator gets one for
     every node, with ``admin`` set and no camera list: the flag covers every camera).
 
+    :param profile: the user's :func:`profile_for` when the caller has made it already (a
+        login answers with both, and need not make it twice); otherwise it is made here.
     :raises Refused: the account is disabled.
+    :raises ValueError: ``profile`` is another user's.
     """
-    profile = profile_for(session, user)
+    if profile is None:
+        profile = profile_for(session, user)
+    elif profile.user_id != user.id:
+        raise ValueError(f"the profile given is user {profile.user_id}'s, not {user.id}'s")
     return {
         node.name: issuer.issue(
             user_id=str(user.id),

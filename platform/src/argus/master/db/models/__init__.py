@@ -5,6 +5,7 @@ from argus.master.db.models.nodes import Node, NodeStorage
 from argus.master.db.models.records import AuditEntry, WatchdogEvent
 from argus.master.db.models.settings import Setting
 from argus.master.db.models.users import AppUser, Profile, ProfileRight, UserSession
+from argus.master.db.models.walls import VideoWall
 
 __all__ = [
     "AppUser",
@@ -19,5 +20,6 @@ __all__ = [
     "ProfileRight",
     "Setting",
     "UserSession",
+    "VideoWall",
     "WatchdogEvent",
 ]

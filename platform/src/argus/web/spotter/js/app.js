@@ -13,6 +13,9 @@ const now = () => Date.now() / 1000;
 const FRAME_S = 0.04; // one step: a frame at 25 fps
 const DRIFT_S = 0.5; // a tile further than this from the playback clock is moved to it
 const TIMELINE_REFRESH_MS = 5000;
+const WALL_POLL_MS = 1000;
+// ?wall=NAME: this screen is a video wall — full screen, driven from other Spotters.
+const WALL = new URLSearchParams(location.search).get("wall");
 
 const state = {
   session: null,
@@ -81,6 +84,79 @@ function showSpotter() {
   setLayout(state.layout);
   goLive();
   state.plugins.loadAll();
+  if (WALL) followWall(WALL);
+  else loadWalls();
+}
+
+// --- Video walls -------------------------------------------------------------------------
+
+/** Be the screen of wall ``name``: show what it is told to, as soon as it changes. */
+function followWall(name) {
+  document.body.classList.add("wall-mode");
+  document.body.dataset.wall = name;
+  let version = null;
+  const poll = async () => {
+    if (!state.session) return;
+    try {
+      const wall = await guarded(state.session.call("GET", `/walls/${encodeURIComponent(name)}`));
+      if (wall.version !== version) {
+        version = wall.version;
+        document.body.dataset.wallVersion = version;
+        showOnWall(wall);
+      }
+    } catch (error) {
+      $("#notices").textContent = `Wall ${name}: ${error.message}`;
+    }
+  };
+  poll();
+  clearInterval(state.wallTimer);
+  state.wallTimer = setInterval(poll, WALL_POLL_MS);
+}
+
+function showOnWall(wall) {
+  const known = Object.fromEntries(state.session.cameras().map((c) => [c.ident, c]));
+  closeTiles();
+  state.tiles = [];
+  setLayout(wall.layout, { cameras: wall.cameras.map((id) => (id ? known[id] || null : null)) });
+  wall.cameras.forEach((id, i) => {
+    if (id && !known[id] && state.tiles[i]) {
+      state.tiles[i].element.dataset.state = "error";
+      state.tiles[i].element.querySelector(".state").textContent = `${id}: not for this screen`;
+    }
+  });
+}
+
+async function loadWalls() {
+  const select = $("#wall-target");
+  try {
+    const walls = await guarded(state.session.call("GET", "/walls"));
+    select.replaceChildren(
+      ...walls.map((w) => Object.assign(document.createElement("option"), {
+        value: w.name,
+        textContent: w.name,
+      })),
+    );
+  } catch {
+    select.replaceChildren();
+  }
+  $(".send-wall").hidden = !select.options.length;
+}
+
+async function sendToWall() {
+  const name = $("#wall-target").value;
+  if (!name) return;
+  const cameras = state.tiles.map((t) => t.camera?.ident ?? null);
+  try {
+    await guarded(
+      state.session.call("PUT", `/walls/${encodeURIComponent(name)}`, {
+        layout: state.layout,
+        cameras,
+      }),
+    );
+    $("#notices").textContent = "";
+  } catch (error) {
+    $("#notices").textContent = `Not sent to ${name}: ${error.message}`;
+  }
 }
 
 // --- Side bar tabs (Cameras, and the panels of Spotter plugins) -------------------------
@@ -170,8 +246,8 @@ function drawTree() {
   }
 }
 
-function setLayout(count) {
-  const previous = state.tiles.map((t) => t.camera);
+function setLayout(count, { cameras: given = null } = {}) {
+  const previous = given ?? state.tiles.map((t) => t.camera);
   closeTiles();
   state.layout = count;
   for (const button of document.querySelectorAll("[data-layout]")) {
@@ -196,7 +272,7 @@ function setLayout(count) {
         status === "playing" ? "" : detail || status;
     });
     state.tiles.push({ camera: null, player, element });
-    const camera = previous[i] || cameras[i];
+    const camera = given ? given[i] : previous[i] || cameras[i];
     if (camera) show(i, camera);
   }
   selectTile(0);
@@ -416,6 +492,7 @@ function main() {
   }
   state.timeline = new Timeline($("#timeline"), scrub);
   $("#live").addEventListener("click", goLive);
+  $("#send-wall").addEventListener("click", sendToWall);
   $("#export").addEventListener("click", () => {
     const at = position();
     const end = Math.min(at + 30, now() - 2);
