@@ -7,11 +7,13 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import av
 import pytest
 
+import argus.testing.rtsp
 from argus.testing.rtsp import AUTH_MOUNT, RtspServer, rtsp_peer_missing
 from argus_driver_rtsp import bitstream
 from argus_driver_rtsp.connection import Connection, Endpoint
@@ -207,3 +209,38 @@ def test_the_engine_setting_picks_the_reader(server: RtspServer, context: Plugin
         source = camera.open_stream(0, "main")
         assert isinstance(source, kind)
         camera.close()
+
+
+@pytest.fixture
+def bframes_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RtspServer]:
+    """The test camera with one more mount, ``/h264-bframes`` (``bframes_server.py``)."""
+    if reason := rtsp_peer_missing():
+        pytest.skip(reason)
+    folder = argus.testing.rtsp.SERVER_SCRIPT.parent
+    monkeypatch.setenv("ARGUS_RTSP_SERVER_DIR", str(folder))
+    script = Path(__file__).with_name("bframes_server.py")
+    monkeypatch.setattr(argus.testing.rtsp, "SERVER_SCRIPT", script)
+    with RtspServer() as srv:
+        yield srv
+
+
+def test_b_frames_make_the_stream_fall_back_to_the_ffmpeg_engine(
+    bframes_server: RtspServer, context: PluginContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = bframes_server.url("/h264-bframes")
+    camera = open_camera(RtspCameraSettings(main_url=url, open_timeout=5, read_timeout=3), context)
+    source = camera.open_stream(0, "main")
+    assert isinstance(source, NativePacketSource)
+    with pytest.raises(DeviceUnavailable, match="B-frames"):
+        for _ in range(50):
+            source.read(PATIENCE)
+    source.close()
+    again = camera.open_stream(0, "main")
+    assert isinstance(again, RtspPacketSource)
+    packets = [again.read(PATIENCE) for _ in range(30)]
+    again.close()
+    camera.close()
+    video = [p for p in packets if p is not None and p.track == 0]
+    assert all(b.dts > a.dts for a, b in itertools.pairwise(video))
+    assert any(b.pts < a.pts for a, b in itertools.pairwise(video))  # B-frames indeed
+    assert [r.levelname for r in caplog.records if "B-frames" in r.getMessage()] == ["WARNING"]

@@ -7,6 +7,7 @@ learnt, as does every :meth:`RtspCamera.open_stream`.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
 from fractions import Fraction
@@ -58,6 +59,8 @@ class RtspCamera:
         self._lock = threading.Lock()
         self._profiles: dict[str, StreamProfile] = {}
         self._sources: WeakSet[RtspPacketSource | NativePacketSource] = WeakSet()
+        #: Streams the native engine cannot read (B-frames): FFmpeg reads them from then on.
+        self._ffmpeg_streams: set[str] = set()
         self._closed = False
 
     # -- the CameraDriver contract -------------------------------------------------
@@ -126,8 +129,25 @@ class RtspCamera:
             names = ", ".join(self._stream_names())
             raise InvalidRequest(f"the camera has no stream {stream!r} (it has {names})")
         endpoint = Endpoint.of(self._settings, url)
-        engine = NativePacketSource if self._settings.native(url) else Connection
-        return engine(stream, self._settings, endpoint, self._context.clock, self._context.log)
+        clock, log = self._context.clock, self._context.log
+        with self._lock:
+            native = self._settings.native(url) and stream not in self._ffmpeg_streams
+        if not native:
+            return Connection(stream, self._settings, endpoint, clock, log)
+        fall_back = functools.partial(self._use_ffmpeg, stream, endpoint.where)
+        return NativePacketSource(
+            stream, self._settings, endpoint, clock, log, on_reordered=fall_back
+        )
+
+    def _use_ffmpeg(self, stream: str, where: str) -> None:
+        """Called by a native session whose video has B-frames: FFmpeg reads it from now on."""
+        with self._lock:
+            first = stream not in self._ffmpeg_streams
+            self._ffmpeg_streams.add(stream)
+        if first:
+            self._context.log.warning(
+                "%s: the camera sends B-frames; this stream is read by the ffmpeg engine", where
+            )
 
     def _profile(self, stream: str) -> StreamProfile:
         with self._lock:

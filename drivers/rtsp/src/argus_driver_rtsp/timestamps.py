@@ -44,6 +44,7 @@ class TrackTimeline:
     def __init__(self, time_base: Fraction, default_duration: int) -> None:
         self._time_base = time_base
         self._rate = float(1 / time_base)  # ticks per second, for the per-packet check
+        self.ticks_per_second = round(1 / time_base)
         self._step = max(1, default_duration)
         self._offset = 0
         self._last_dts: int | None = None

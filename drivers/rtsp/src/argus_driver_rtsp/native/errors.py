@@ -14,8 +14,20 @@ from argus_driver_rtsp.native.wire import ProtocolError
 from argus_driver_rtsp.urls import Scrubber
 from argus_sdk import ArgusError, AuthenticationFailed, ConfigurationError, DeviceUnavailable
 
+
+class Reordered(Exception):
+    """The video comes in decode order with B-frames: its ``pts`` go back, and the native
+    engine, which takes ``dts`` = ``pts``, cannot time it."""
+
+
 #: What talking to a camera may raise; anything else is a bug.
-OPEN_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, ProtocolError, RtspStatus)
+OPEN_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    EOFError,
+    ProtocolError,
+    RtspStatus,
+    Reordered,
+)
 
 
 def translate(
@@ -28,6 +40,11 @@ def translate(
     """
     if isinstance(exc, RtspStatus):
         return _status(exc, where, scrub)
+    if isinstance(exc, Reordered):
+        return DeviceUnavailable(
+            f"{where}: the camera sends B-frames, which the native engine cannot time; "
+            "the stream reopens with the ffmpeg engine"
+        )
     return DeviceUnavailable(f"{where}: {_unavailable(exc, opening, timeout)}")
 
 

@@ -33,7 +33,7 @@ from argus_driver_rtsp.native import sdp
 from argus_driver_rtsp.native.auth import Credentials
 from argus_driver_rtsp.native.client import RtspClient, control_url
 from argus_driver_rtsp.native.depacketize import Unit
-from argus_driver_rtsp.native.errors import OPEN_ERRORS, translate
+from argus_driver_rtsp.native.errors import OPEN_ERRORS, Reordered, translate
 from argus_driver_rtsp.native.tracks import NativeTrack, complete_video, select_tracks
 from argus_driver_rtsp.native.wire import ProtocolError, Response, Wire
 from argus_driver_rtsp.settings import RtspCameraSettings
@@ -66,8 +66,12 @@ class NativePacketSource:
         endpoint: Endpoint,
         clock: Clock,
         log: logging.Logger,
+        *,
+        on_reordered: Callable[[], None] | None = None,
     ) -> None:
         self.where = endpoint.where
+        self._on_reordered = on_reordered
+        self._last_video_pts = -1
         self._endpoint = endpoint
         self._log = log
         self._read_timeout = settings.read_timeout
@@ -90,6 +94,7 @@ class NativePacketSource:
             if self._tracks[0].needs_keyframe():
                 self._preroll(time.monotonic() + settings.open_timeout)
         except OPEN_ERRORS as exc:
+            self._note_reordered(exc)
             error = translate(
                 exc, self.where, endpoint.scrub, opening=True, timeout=settings.open_timeout
             )
@@ -190,7 +195,8 @@ class NativePacketSource:
                             return ready.popleft()
                 elif now >= stall:
                     raise TimeoutError("no data")
-            except (OSError, EOFError, ProtocolError) as exc:
+            except (OSError, EOFError, ProtocolError, Reordered) as exc:
+                self._note_reordered(exc)
                 self._fail(exc)
             if now >= deadline:
                 return None
@@ -251,6 +257,10 @@ class NativePacketSource:
                 if not (key and track.is_video):
                     continue
                 self._waiting = False
+            if index == 0 and track.is_video:
+                if 0 < self._last_video_pts - pts < track.timeline.ticks_per_second:
+                    raise Reordered("the video's pts went back")
+                self._last_video_pts = pts
             placed = track.timeline.place(pts, pts, duration, arrival)
             if placed.rebased:
                 track.note_rebase(self._log, self.where)
@@ -268,6 +278,10 @@ class NativePacketSource:
                 )
             )
         self._units.clear()
+
+    def _note_reordered(self, exc: Exception) -> None:
+        if isinstance(exc, Reordered) and self._on_reordered is not None:
+            self._on_reordered()
 
     def _fail(self, exc: Exception) -> None:
         """End the session on a read error: this and every later read raise it."""
