@@ -77,6 +77,8 @@ class Master:
         key = load_or_create_signing_key(section.signing_key_path)
         self.public_key_pem = public_pem(key)
         self.issuer = TokenIssuer(key, self.id, self.clock)
+        #: The loaded plugins (drivers for the System Manager's forms, Spotter plugins).
+        self.kernel = kernel
         #: The Spotter plugins (.spi) of the loaded plugin packages, served to clients.
         self.spotter_plugins: dict[str, LoadedSpi] = (
             collect_spotter_plugins(kernel) if kernel is not None else {}

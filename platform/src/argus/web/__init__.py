@@ -1,4 +1,5 @@
-"""The web clients the master serves: Spotter (operators) under ``/spotter/``.
+"""The web clients the master serves: Spotter (operators) under ``/spotter/`` and the
+System Manager (administrators) under ``/manager/``.
 
 Buildless: plain ES modules and CSS shipped inside this package, served as they are
 (no CDN, no bundler). The pages call the master API (``/api/v1``) with the session
@@ -22,6 +23,7 @@ from argus.web import plugins
 from argus.web.plugins import LoadedSpi
 
 SPOTTER = Path(__file__).parent / "spotter"
+MANAGER = Path(__file__).parent / "manager"
 
 
 class _Revalidated(StaticFiles):
@@ -44,6 +46,7 @@ def mount(app: FastAPI, spotter_plugins: dict[str, LoadedSpi] | None = None) -> 
     """Serve Spotter at ``/spotter/`` with its plugins' assets; ``/`` leads there."""
     app.include_router(plugins.router(spotter_plugins or {}))
     app.mount("/spotter", _Revalidated(directory=SPOTTER, html=True), name="spotter")
+    app.mount("/manager", _Revalidated(directory=MANAGER, html=True), name="manager")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

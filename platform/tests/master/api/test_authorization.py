@@ -46,6 +46,7 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("DELETE", "/api/v1/devices/{ident}", None),
     ("PATCH", "/api/v1/cameras/{ident}", {"enabled": False}),
     ("POST", "/api/v1/walls", {"name": "W-denied"}),
+    ("GET", "/api/v1/drivers", None),
     ("DELETE", "/api/v1/walls/n-denied", None),
     ("GET", "/api/v1/nodes/n-denied/storage", None),
     ("PUT", "/api/v1/nodes/n-denied/storage", {"backend": "segments"}),

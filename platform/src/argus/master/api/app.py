@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from argus import __version__, web
 from argus.master.api import (
     configuration,
+    drivers,
     nodes,
     records,
     sessions,
@@ -50,7 +51,8 @@ def create_app(master: Master) -> FastAPI:
         "hand out the profile download and per-node tokens.",
     )
     app.state.master = master
-    for module in (sessions, users, nodes, records, configuration, system, spotter, walls):
+    routers = (sessions, users, nodes, records, configuration, drivers, system, spotter, walls)
+    for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     app.add_exception_handler(ServiceError, _service_error)
     web.mount(app, master.spotter_plugins)

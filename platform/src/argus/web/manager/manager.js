@@ -1,0 +1,477 @@
+// System Manager: servers, cameras, users and profiles with the rights matrix, the
+// audit trail, watchdog events, backup and restore — all through the master API with
+// the administrator's session, forms generated from the API's own schemas.
+
+import { Session, Unauthenticated } from "/spotter/js/api.js";
+import { form } from "./form.js";
+
+const $ = (selector) => document.querySelector(selector);
+let session = null;
+let openapi = null;
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+function table(headers, rows, attributes = {}) {
+  return el(
+    "table",
+    { class: "list", ...attributes },
+    el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...rows),
+  );
+}
+
+function say(text, error = false) {
+  const message = $("#message");
+  message.textContent = text;
+  message.className = `message${error ? " error" : ""}`;
+}
+
+async function call(method, path, body) {
+  try {
+    return await session.call(method, path, body);
+  } catch (error) {
+    if (error instanceof Unauthenticated) showLogin("Your session has ended: log in again.");
+    throw error;
+  }
+}
+
+/** Run an action; its error (the API's message) is shown, never thrown away. */
+async function act(what, action) {
+  try {
+    const result = await action();
+    say(what);
+    return result;
+  } catch (error) {
+    say(`${error.message}`, true);
+    return undefined;
+  }
+}
+
+function schemaOf(name) {
+  return { ...openapi.components.schemas[name], $defs: openapi.components.schemas };
+}
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
+const gb = (bytes) => `${(bytes / 1e9).toFixed(1)} GB`;
+
+// --- Pages ---------------------------------------------------------------------------------
+
+async function servers(page) {
+  const nodes = await call("GET", "/nodes");
+  const rows = nodes.map((n) => {
+    const disks = n.health?.disks || [];
+    const streams = n.health?.streams || [];
+    const recording = streams.filter((s) => s.state === "recording").length;
+    return el(
+      "tr",
+      { dataset: { node: n.name } },
+      el("td", {}, n.name, el("br"), el("small", {}, n.description)),
+      el("td", { class: n.state === "enrolled" ? "ok" : "bad" }, n.state, n.state_reason ? ` (${n.state_reason})` : ""),
+      el("td", {}, n.platform_version || "–"),
+      el("td", {}, `${n.architecture || "–"} · ${n.os || ""}`),
+      el("td", {}, when(n.last_heartbeat)),
+      el("td", {}, n.clock_offset_us == null ? "–" : `${(n.clock_offset_us / 1000).toFixed(1)} ms`),
+      el("td", {}, ...disks.map((d) => el("div", { class: d.online ? "ok" : "bad" }, `${d.path}: ${gb(d.free_bytes)} free of ${gb(d.total_bytes)}`))),
+      el("td", {}, `${recording}/${streams.length} recording`),
+      el("td", {}, el("button", { onclick: () => token(n.name) }, "New enrolment token")),
+    );
+  });
+  const secret = el("pre", { id: "enrolment-token", class: "secret", hidden: "" });
+  async function token(name) {
+    const issued = await act(`Enrolment token for ${name}: give it to the node once.`, () =>
+      call("POST", `/nodes/${encodeURIComponent(name)}/enrolment-token`, {}),
+    );
+    if (issued) {
+      secret.textContent = `${issued.node_id}: ${issued.token}`;
+      secret.hidden = false;
+    }
+  }
+  const add = form(schemaOf("NodeCreate"));
+  page.append(
+    el("h2", {}, "Servers"),
+    table(["Server", "State", "Version", "Architecture", "Last heartbeat", "Clock offset", "Disks", "Streams", ""], rows, { id: "servers" }),
+    secret,
+    el("h3", {}, "Add a server"),
+    el("form", {
+      id: "add-server",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const issued = await act("Server added: enrol it with this one-time token.", () => call("POST", "/nodes", add.read()));
+        if (issued) {
+          await show();
+          $("#enrolment-token").textContent = `${issued.node_id}: ${issued.token}`;
+          $("#enrolment-token").hidden = false;
+        }
+      },
+    }, add.element, el("div", { class: "actions" }, el("button", { type: "submit" }, "Add server"))),
+  );
+}
+
+async function cameras(page) {
+  const [nodes, catalogue] = await Promise.all([call("GET", "/nodes"), call("GET", "/drivers")]);
+  const chosen = location.hash.split("/")[1] || nodes[0]?.name;
+  const picker = el(
+    "select",
+    { id: "camera-server", onchange: (e) => (location.hash = `#cameras/${e.target.value}`) },
+    ...nodes.map((n) => el("option", { value: n.name }, n.name)),
+  );
+  picker.value = chosen || "";
+  page.append(el("h2", {}, "Cameras"), el("label", {}, "Server ", picker));
+  if (!chosen) {
+    page.append(el("p", {}, "Add a server first."));
+    return;
+  }
+  const devices = await call("GET", `/nodes/${encodeURIComponent(chosen)}/devices`);
+  const editor = el("div", { id: "device-editor" });
+  const rows = devices.map((d) =>
+    el(
+      "tr",
+      { dataset: { device: d.ident } },
+      el("td", {}, d.ident),
+      el("td", {}, d.name),
+      el("td", {}, d.driver),
+      el("td", {}, d.cameras.map((c) => `${c.ident}${c.enabled ? "" : " (off)"}`).join(", ")),
+      el("td", {}, d.recording.mode || "continuous"),
+      el("td", {}, d.enabled ? "yes" : "no"),
+      el(
+        "td",
+        {},
+        el("button", { onclick: () => deviceForm(editor, catalogue, chosen, d) }, "Edit"),
+        " ",
+        el("button", {
+          onclick: async () => {
+            if (!confirm(`Remove ${d.ident} and its cameras?`)) return;
+            await act(`${d.ident} removed.`, () => call("DELETE", `/devices/${encodeURIComponent(d.ident)}`));
+            show();
+          },
+        }, "Remove"),
+      ),
+    ),
+  );
+  page.append(
+    table(["Device", "Name", "Driver", "Cameras", "Recording", "Enabled", ""], rows, { id: "devices" }),
+    el("div", { class: "actions" }, el("button", { id: "add-device", onclick: () => deviceForm(editor, catalogue, chosen, null) }, "Add a device")),
+    editor,
+  );
+}
+
+/** The form for a new device (``device`` null) or for editing one, from the driver's schema. */
+function deviceForm(editor, catalogue, node, device) {
+  editor.replaceChildren();
+  const driverPicker = el(
+    "select",
+    { id: "device-driver" },
+    ...catalogue.drivers.map((d) => el("option", { value: d.name }, `${d.title} (${d.name})`)),
+  );
+  if (device) {
+    driverPicker.value = device.driver;
+    driverPicker.disabled = true;
+  }
+  const head = el("div", { class: "form" });
+  const ident = el("input", { name: "ident", required: "", pattern: "[A-Za-z0-9._-]{1,64}" });
+  const name = el("input", { name: "name" });
+  const channels = el("input", { name: "channels", type: "number", min: "1", max: "64" });
+  ident.value = device?.ident || "";
+  name.value = device?.name || "";
+  channels.value = device ? device.cameras.length : 1;
+  if (device) ident.disabled = true;
+  head.append(
+    el("label", { class: "field" }, el("span", {}, "Driver"), driverPicker),
+    el("label", { class: "field" }, el("span", {}, "Device id *"), ident),
+    el("label", { class: "field" }, el("span", {}, "Name"), name),
+    el("label", { class: "field" }, el("span", {}, "Cameras (channels)"), channels),
+  );
+  const settingsBox = el("div", { id: "driver-settings" });
+  const recordingForm = form(catalogue.recording_schema, { values: device?.recording || {}, prefix: "recording." });
+  let settingsForm = null;
+  const drawSettings = () => {
+    const driver = catalogue.drivers.find((d) => d.name === driverPicker.value);
+    settingsForm = form(driver.settings_schema, { values: device?.settings || {}, prefix: "settings." });
+    settingsBox.replaceChildren(settingsForm.element);
+  };
+  driverPicker.addEventListener("change", drawSettings);
+  drawSettings();
+  const save = async (event) => {
+    event.preventDefault();
+    const driver = catalogue.drivers.find((d) => d.name === driverPicker.value);
+    const all = settingsForm.read();
+    const settings = {};
+    const credentials = {};
+    for (const [key, value] of Object.entries(all)) {
+      (driver.secret_fields.includes(key) ? credentials : settings)[key] = value;
+    }
+    const cameras = [...Array(Number(channels.value) || 1).keys()].map((channel) => ({ channel }));
+    const body = {
+      name: name.value,
+      settings,
+      recording: recordingForm.read(),
+      cameras,
+      ...(Object.keys(credentials).length ? { credentials } : {}),
+    };
+    const done = device
+      ? await act(`${device.ident} saved: its node applies it now.`, () => call("PATCH", `/devices/${encodeURIComponent(device.ident)}`, body))
+      : await act(`${ident.value} added: its node starts it now.`, () =>
+          call("POST", `/nodes/${encodeURIComponent(node)}/devices`, { ...body, ident: ident.value, driver: driver.name }),
+        );
+    if (done) show();
+  };
+  editor.append(
+    el("h3", {}, device ? `Edit ${device.ident}` : "Add a device"),
+    el("form", { id: "device-form", onsubmit: save }, head, el("h3", {}, "Driver settings"), settingsBox, el("h3", {}, "Recording"), recordingForm.element, el("div", { class: "actions" }, el("button", { type: "submit" }, "Save"))),
+  );
+}
+
+async function users(page) {
+  const [list, profiles] = await Promise.all([call("GET", "/users"), call("GET", "/profiles")]);
+  const rows = list.map((u) =>
+    el(
+      "tr",
+      { dataset: { user: u.username } },
+      el("td", {}, u.username),
+      el("td", {}, u.display_name),
+      el("td", {}, u.profile),
+      el("td", { class: u.enabled ? "ok" : "bad" }, u.enabled ? "enabled" : "disabled"),
+      el("td", {}, when(u.last_login)),
+      el(
+        "td",
+        {},
+        el("button", {
+          onclick: async () => {
+            await act(`${u.username} ${u.enabled ? "disabled" : "enabled"}.`, () => call("PATCH", `/users/${u.id}`, { enabled: !u.enabled }));
+            show();
+          },
+        }, u.enabled ? "Disable" : "Enable"),
+        " ",
+        el("button", {
+          onclick: async () => {
+            if (!confirm(`Delete ${u.username}?`)) return;
+            await act(`${u.username} deleted.`, () => call("DELETE", `/users/${u.id}`));
+            show();
+          },
+        }, "Delete"),
+      ),
+    ),
+  );
+  const add = form(schemaOf("UserCreate"));
+  const profileField = add.element.querySelector("[data-field='profile_id']");
+  const profilePicker = el("select", { name: "profile_id" }, ...profiles.map((p) => el("option", { value: p.id }, p.name)));
+  profileField.querySelector("input").replaceWith(profilePicker);
+  page.append(
+    el("h2", {}, "Users"),
+    table(["User", "Name", "Profile", "State", "Last login", ""], rows, { id: "users" }),
+    el("h3", {}, "Add a user"),
+    el("form", {
+      id: "add-user",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const body = { ...add.read(), profile_id: Number(profilePicker.value) };
+        if (await act(`${body.username} added.`, () => call("POST", "/users", body))) show();
+      },
+    }, add.element, el("div", { class: "actions" }, el("button", { type: "submit" }, "Add user"))),
+  );
+}
+
+async function profiles(page) {
+  const [list, groups, nodes] = await Promise.all([call("GET", "/profiles"), call("GET", "/camera-groups"), call("GET", "/nodes")]);
+  const devices = (await Promise.all(nodes.map((n) => call("GET", `/nodes/${encodeURIComponent(n.name)}/devices`)))).flat();
+  const cameras = devices.flatMap((d) => d.cameras.map((c) => ({ ...c, device: d.name })));
+  const rights = openapi.components.schemas.Right.enum;
+  const chosenId = Number(location.hash.split("/")[1]) || list[0]?.id;
+  const chosen = list.find((p) => p.id === chosenId);
+  const picker = el("select", { id: "profile-picker", onchange: (e) => (location.hash = `#profiles/${e.target.value}`) }, ...list.map((p) => el("option", { value: p.id }, p.name)));
+  picker.value = chosen?.id ?? "";
+  page.append(el("h2", {}, "Profiles"), el("label", {}, "Profile ", picker));
+  if (chosen) {
+    const has = (scope, target, right) => chosen.grants.some((g) => g.scope === scope && g.target === target && g.right === right);
+    const targets = [
+      { scope: "all", target: "", label: "All cameras" },
+      ...groups.map((g) => ({ scope: "group", target: g.name, label: `Group: ${g.name}` })),
+      ...cameras.map((c) => ({ scope: "camera", target: c.ident, label: `${c.name} (${c.ident})` })),
+    ];
+    const rows = targets.map((t) =>
+      el("tr", { dataset: { scope: t.scope, target: t.target } }, el("td", {}, t.label),
+        ...rights.map((r) => {
+          const box = el("input", { type: "checkbox", dataset: { right: r } });
+          box.checked = has(t.scope, t.target, r);
+          return el("td", {}, box);
+        })),
+    );
+    const matrix = table(["", ...rights], rows, { id: "rights-matrix", class: "list matrix" });
+    page.append(
+      el("h3", {}, `Rights of ${chosen.name}`),
+      matrix,
+      el("div", { class: "actions" }, el("button", {
+        id: "save-grants",
+        onclick: async () => {
+          const grants = [];
+          for (const row of matrix.querySelectorAll("tbody tr")) {
+            for (const box of row.querySelectorAll("input:checked")) {
+              grants.push({ scope: row.dataset.scope, target: row.dataset.target, right: box.dataset.right });
+            }
+          }
+          if (await act(`Rights of ${chosen.name} saved.`, () => call("PUT", `/profiles/${chosen.id}/grants`, { grants }))) show();
+        },
+      }, "Save rights")),
+    );
+  }
+  const add = form(schemaOf("ProfileCreate"));
+  add.element.querySelector("[data-field='grants']")?.remove();
+  page.append(
+    el("h3", {}, "Add a profile"),
+    el("form", {
+      id: "add-profile",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const created = await act("Profile added: give it rights below.", () => call("POST", "/profiles", add.read()));
+        if (created) location.hash = `#profiles/${created.id}`;
+      },
+    }, add.element, el("div", { class: "actions" }, el("button", { type: "submit" }, "Add profile"))),
+  );
+}
+
+async function audit(page) {
+  const params = new URLSearchParams(location.hash.split("?")[1] || "");
+  const filters = el("form", {
+    id: "audit-filter",
+    class: "actions",
+    onsubmit: (e) => {
+      e.preventDefault();
+      const query = new URLSearchParams();
+      for (const [k, v] of new FormData(e.target)) if (v) query.set(k, v);
+      location.hash = `#audit?${query}`;
+    },
+  },
+  el("input", { name: "action", placeholder: "action, e.g. user.*", value: params.get("action") || "" }),
+  el("input", { name: "actor", placeholder: "user", value: params.get("actor") || "" }),
+  el("button", { type: "submit" }, "Filter"),
+  el("button", { type: "button", id: "audit-csv", onclick: () => download(`/audit.csv?${params}`, "audit.csv", "text/csv") }, "Download CSV"));
+  params.set("limit", "200");
+  const page_ = await call("GET", `/audit?${params}`);
+  const rows = page_.entries.map((e) =>
+    el("tr", { dataset: { action: e.action } },
+      el("td", {}, when(e.at)),
+      el("td", {}, `${e.actor_name} (${e.actor_kind})`),
+      el("td", {}, e.action),
+      el("td", {}, e.target_name || e.target_id || ""),
+      el("td", { class: e.result === "ok" ? "ok" : "bad" }, e.result),
+      el("td", {}, e.detail || (e.after ? JSON.stringify(e.after).slice(0, 120) : "")),
+    ),
+  );
+  page.append(el("h2", {}, "Audit trail"), filters, table(["When", "Who", "Action", "Target", "Result", "Detail"], rows, { id: "audit" }));
+}
+
+async function watchdog(page) {
+  const openOnly = location.hash.includes("open");
+  const events = await call("GET", `/watchdog/events?open_only=${openOnly}`);
+  const rows = events.map((e) =>
+    el("tr", { dataset: { kind: e.kind } },
+      el("td", {}, e.node || "master"),
+      el("td", {}, e.kind),
+      el("td", {}, e.source),
+      el("td", {}, when(e.started)),
+      el("td", { class: e.ended ? "ok" : "bad" }, e.ended ? when(e.ended) : "going on"),
+      el("td", {}, JSON.stringify(e.details).slice(0, 160)),
+    ),
+  );
+  page.append(
+    el("h2", {}, "Watchdog events"),
+    el("div", { class: "actions" }, el("a", { href: openOnly ? "#watchdog" : "#watchdog/open" }, openOnly ? "Show all" : "Only those going on")),
+    table(["Server", "Kind", "Source", "Started", "Ended", "Details"], rows, { id: "watchdog" }),
+  );
+}
+
+async function backup(page) {
+  const file = el("input", { type: "file", id: "restore-file", accept: ".json,application/json" });
+  page.append(
+    el("h2", {}, "Backup and restore"),
+    el("p", {}, "A system backup holds the whole configuration: servers, cameras, users, profiles and their rights, walls and settings (with password hashes — keep it safe)."),
+    el("div", { class: "actions" }, el("button", { id: "download-backup", onclick: () => download("/system/backup", "argus-backup.json", "application/json") }, "Download a system backup")),
+    el("h3", {}, "Restore onto this master (a fresh one)"),
+    el("div", { class: "actions" }, file, el("button", {
+      id: "restore",
+      onclick: async () => {
+        if (!file.files.length) return say("Choose a backup file.", true);
+        const document_ = JSON.parse(await file.files[0].text());
+        await act("Restored: log in with an account of the backup.", () => call("POST", "/system/restore", document_));
+      },
+    }, "Restore")),
+  );
+}
+
+/** Fetch a protected download with the session and hand it to the browser. */
+async function download(path, name, type) {
+  const reply = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${session.secret}` } });
+  if (!reply.ok) return say(`Download failed: HTTP ${reply.status}`, true);
+  const url = URL.createObjectURL(new Blob([await reply.arrayBuffer()], { type }));
+  const link = el("a", { href: url, download: name, id: "download-link" }, name);
+  link.click();
+  say(`Downloaded ${name}.`);
+}
+
+const PAGES = { servers, cameras, users, profiles, audit, watchdog, backup };
+
+/** Draw the page the address names (#servers, #cameras/<server>, #profiles/<id> …). */
+async function show() {
+  const name = location.hash.slice(1).split(/[/?]/)[0] || "servers";
+  const page = $("#page");
+  page.replaceChildren();
+  page.dataset.page = name;
+  for (const link of document.querySelectorAll(".pages a")) {
+    if (link.getAttribute("href") === `#${name}`) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  try {
+    await (PAGES[name] || servers)(page);
+    page.dataset.ready = name;
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+function showLogin(message = "") {
+  $("#manager").hidden = true;
+  $("#login").hidden = false;
+  $("#login-error").textContent = message;
+}
+
+async function start() {
+  if (!session.profile.admin) {
+    showLogin("The System Manager is for administrators.");
+    return;
+  }
+  openapi = await (await fetch("/openapi.json")).json();
+  $("#login").hidden = true;
+  $("#manager").hidden = false;
+  $("#who").textContent = session.profile.display_name || session.profile.username;
+  show();
+}
+
+$("#login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = new FormData(event.target);
+  try {
+    session = await Session.login(data.get("username"), data.get("password"));
+  } catch (error) {
+    $("#login-error").textContent = error.message;
+    return;
+  }
+  start();
+});
+$("#logout").addEventListener("click", async () => {
+  await session?.logout();
+  session = null;
+  showLogin();
+});
+window.addEventListener("hashchange", () => session && show());
+session = Session.restore();
+if (session) start();
+else showLogin();

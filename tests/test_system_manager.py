@@ -1,0 +1,207 @@
+"""The System Manager in a real headless Chromium against a real ``argus demo``.
+
+An administrator adds a camera through the form generated from the sim driver's
+settings model and the node records it; creates a profile, ticks rights in the
+matrix, adds a user with it; reads the audit trail and watchdog events; downloads a
+backup. Screenshots of every page go to the test artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from argus.testing import Cluster, free_port
+from argus.testing.browser import CHROMIUM_ARGS, artifacts_dir, chromium, missing
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(missing() is not None, reason=missing() or ""),
+]
+
+ARTIFACTS = artifacts_dir(Path(__file__).parent.parent / "test-artifacts" / "manager")
+PAGES = ("servers", "cameras", "users", "profiles", "audit", "watchdog", "backup")
+
+
+class Demo:
+    def __init__(self, master: str, password: str) -> None:
+        self.master, self.password = master, password
+        self.api = httpx.Client(base_url=f"{master}/api/v1", timeout=30)
+
+    def admin(self) -> dict[str, str]:
+        reply = self.api.post("/login", json={"username": "admin", "password": self.password})
+        return {"Authorization": f"Bearer {reply.json()['session']}"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    root = tmp_path_factory.mktemp("manager")
+    mport, nport = free_port(), free_port()
+    cluster = Cluster(root, ignore=(httpx.TransportError, FileNotFoundError))
+    ports = ["--master-port", str(mport), "--node-port", str(nport)]
+    proc = cluster.run(
+        "demo", ["demo", "--data", str(root / "data"), *ports], ARGUS_ADMIN_PASSWORD=""
+    )
+    try:
+        password = cluster.wait(
+            lambda: (root / "data" / "admin-password").read_text().strip(), "the demo"
+        )
+        cluster.wait(lambda: "open Spotter at" in proc.output(), "the demo's welcome")
+        yield Demo(f"http://127.0.0.1:{mport}", password)
+    finally:
+        status = cluster.stop(proc, signal.SIGINT)
+        assert status == 0, proc.output()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(demo: Demo, browser: Any) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page.goto(demo.master + "/manager/")
+    page.fill("#login-form [name=username]", "admin")
+    page.fill("#login-form [name=password]", demo.password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#page[data-ready='servers']")
+    return page
+
+
+def go(page: Any, name: str) -> None:
+    page.evaluate("name => { location.hash = '#' + name }", name)
+    page.wait_for_selector(f"#page[data-ready='{name.split('/')[0]}']")
+
+
+def test_every_page_shows_the_system(page: Any, demo: Demo) -> None:
+    for name in PAGES:
+        go(page, name)
+        assert page.text_content("#message") == ""
+        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    go(page, "servers")
+    row = page.locator("#servers tr[data-node='demo']")
+    assert "enrolled" in row.inner_text() and "recording" in row.inner_text()
+
+
+def test_a_camera_added_through_the_generated_form_is_recorded(page: Any, demo: Demo) -> None:
+    go(page, "cameras")
+    page.click("#add-device")
+    page.select_option("#device-driver", "sim")
+    # The form is the sim driver's settings model: its fields, titles and choices.
+    assert page.locator("[data-field='settings.main_profile'] select").count() == 1
+    page.fill("#device-form [name=ident]", "porch")
+    page.fill("#device-form [name=name]", "Porch")
+    page.fill("[data-field='settings.name'] input", "Porch")
+    page.select_option("[data-field='settings.main_profile'] select", "360p")
+    page.screenshot(path=ARTIFACTS / "camera-form.png", full_page=True)
+    page.click("#device-form button[type=submit]")
+    page.wait_for_selector("#devices tr[data-device='porch']")
+    assert "added" in page.text_content("#message")
+
+    admin = demo.admin()
+    [device] = [
+        d
+        for d in demo.api.get("/nodes/demo/devices", headers=admin).json()
+        if d["ident"] == "porch"
+    ]
+    assert device["settings"]["main_profile"] == "360p" and device["cameras"][0]["ident"] == "porch"
+    tokens = demo.api.get("/me/tokens", headers=admin).json()["tokens"]
+    node = demo.api.get("/nodes", headers=admin).json()[0]["listen_address"]
+
+    def recording() -> bool:
+        status = httpx.get(f"{node}/api/v1/status", params={"token": tokens["demo"]}).json()
+        return any(s["camera"] == "porch" and s["state"] == "recording" for s in status["streams"])
+
+    deadline = time.monotonic() + 60
+    while not recording():
+        assert time.monotonic() < deadline, "the node never recorded the new camera"
+        time.sleep(0.5)
+
+
+def test_rights_matrix_profile_and_user(page: Any, demo: Demo) -> None:
+    go(page, "profiles")
+    page.fill("#add-profile [name=name]", "Porch watch")
+    page.click("#add-profile button[type=submit]")
+    page.wait_for_selector("text=Rights of Porch watch")
+    page.wait_for_selector("#rights-matrix tr[data-target='lobby']")
+    page.check("#rights-matrix tr[data-target='lobby'] input[data-right='live']")
+    page.check("#rights-matrix tr[data-target='lobby'] input[data-right='playback']")
+    page.click("#save-grants")
+    page.wait_for_function("document.querySelector('#message').textContent.includes('saved')")
+    admin = demo.admin()
+    [profile] = [
+        p for p in demo.api.get("/profiles", headers=admin).json() if p["name"] == "Porch watch"
+    ]
+    assert sorted((g["scope"], g["target"], g["right"]) for g in profile["grants"]) == [
+        ("camera", "lobby", "live"),
+        ("camera", "lobby", "playback"),
+    ]
+    page.screenshot(path=ARTIFACTS / "rights-matrix.png", full_page=True)
+
+    go(page, "users")
+    page.fill("#add-user [name=username]", "piet")
+    page.fill("#add-user [name=password]", "piet's long password")
+    page.select_option("#add-user select[name=profile_id]", str(profile["id"]))
+    page.click("#add-user button[type=submit]")
+    page.wait_for_selector("#users tr[data-user='piet']")
+    login = demo.api.post("/login", json={"username": "piet", "password": "piet's long password"})
+    cameras = [c["ident"] for n in login.json()["profile"]["nodes"] for c in n["cameras"]]
+    assert cameras == ["lobby"]
+
+
+def test_audit_watchdog_and_backup(page: Any, demo: Demo) -> None:
+    go(page, "audit")
+    page.fill("#audit-filter [name=action]", "device.*")
+    page.click("#audit-filter button[type=submit]")
+    page.wait_for_selector("#audit tr[data-action='device.create']")
+    with page.expect_download() as download:
+        page.click("#audit-csv")
+    assert "device.create" in Path(download.value.path()).read_text()
+
+    go(page, "watchdog")
+    assert page.locator("#watchdog").count() == 1
+
+    go(page, "backup")
+    with page.expect_download() as download:
+        page.click("#download-backup")
+    document = json.loads(Path(download.value.path()).read_text())
+    assert document["format"] == "argus-backup" and document["kind"] == "system"
+    assert any(d["ident"] == "porch" for d in document["tables"]["device"])
+
+
+def test_the_manager_is_for_administrators_only(demo: Demo, browser: Any) -> None:
+    admin = demo.admin()
+    profile = demo.api.post("/profiles", json={"name": "Viewers of nothing"}, headers=admin)
+    user = {
+        "username": "nadia",
+        "password": "nadia's long password",
+        "profile_id": profile.json()["id"],
+    }
+    assert demo.api.post("/users", json=user, headers=admin).status_code == 201
+    context = browser.new_context()  # a browser of its own: no admin session in its storage
+    page = context.new_page()
+    page.goto(demo.master + "/manager/")
+    page.fill("#login-form [name=username]", "nadia")
+    page.fill("#login-form [name=password]", "nadia's long password")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#login-error').textContent.length > 0")
+    assert "administrators" in page.text_content("#login-error")
+    assert page.is_hidden("#manager")
+    context.close()
+    # And the API refuses them whatever the page does.
+    session = demo.api.post("/login", json={"username": "nadia", "password": user["password"]})
+    headers = {"Authorization": f"Bearer {session.json()['session']}"}
+    assert demo.api.get("/drivers", headers=headers).status_code == 403
