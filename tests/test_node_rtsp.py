@@ -105,6 +105,7 @@ def test_rtsp_cameras_record_survive_an_outage_and_play_back(tmp_path: Path) -> 
                 s["reconnects"] >= 1 and s["state"] == "recording" for s in status["streams"]
             )
             check_playback(api, recorded)
+            check_browser_playback(api, recorded)
             check_h264_rendition(api, port, (tmp_path / "token").read_text().strip())
         finally:
             status = node.stop()
@@ -132,6 +133,52 @@ def check_playback(api: httpx.Client, recorded: Callable[[str], list[dict[str, f
             assert audio == ([audio_codec] if audio_codec else [])
             frames = list(container.decode(video=0))
         assert frames[0].key_frame and len(frames) >= 4 * 20
+
+
+def check_browser_playback(
+    api: httpx.Client, recorded: Callable[[str], list[dict[str, float]]]
+) -> None:
+    """What a browser asks for (H.264, video only): H.265 transcoded, G.711 left out, the
+    media time still UTC; a recording it can play goes out as stored."""
+    for camera, copied in (("hevc", False), ("alaw", True)):
+        span = recorded(camera)[0]
+        r = api.get(
+            f"/api/v1/cameras/{camera}/streams/main/playback",
+            params={
+                "start": span["start"],
+                "end": span["end"],
+                "codecs": "h264",
+                "video_only": "true",
+            },
+        )
+        assert r.status_code == 200, r.text
+        assert r.content[4:8] == b"ftyp" and b"avcC" in r.content[:4096]
+        with av.open(io.BytesIO(r.content), format="mp4") as container:
+            video = container.streams.video[0]
+            assert video.codec_context.name == "h264" and not container.streams.audio
+            assert video.codec_context.height <= 720
+            frames = list(container.decode(video))
+        assert frames[0].key_frame and len(frames) >= 4 * 20, (camera, len(frames))
+        first = float(frames[0].pts * video.time_base)
+        assert span["start"] - 2.5 <= first <= span["start"] + 0.5, (camera, first, span)
+        if copied:  # same pictures as stored: only the container changed
+            stored = api.get(
+                f"/api/v1/cameras/{camera}/streams/main/playback",
+                params={"start": span["start"], "end": span["end"]},
+            )
+            with av.open(io.BytesIO(stored.content), format="mp4") as container:
+                stored_frames = len(list(container.decode(video=0)))
+            assert abs(stored_frames - len(frames)) <= 1
+    span = recorded("locked")[0]
+    as_stored = api.get(
+        "/api/v1/cameras/locked/streams/main/playback",
+        params={"start": span["start"], "end": span["end"]},
+    )
+    for_browser = api.get(
+        "/api/v1/cameras/locked/streams/main/playback",
+        params={"start": span["start"], "end": span["end"], "codecs": "h264"},
+    )
+    assert for_browser.content == as_stored.content
 
 
 def check_h264_rendition(api: httpx.Client, port: int, token: str) -> None:

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from argus import __version__
 from argus.clocksync import CorrectedClock
+from argus.node import browser
 from argus.node import export as exporting
 from argus.node.api import control, live
 from argus.node.api.auth import Caller, NodeAuth, Who
@@ -202,9 +203,25 @@ def _recording_routes(api: APIRouter, node: Node) -> None:
         responses={200: {"content": {"video/mp4": {}}}},
     )
     def playback(
-        camera: str, stream: str, start: Start, caller: Who, end: float | None = None
+        camera: str,
+        stream: str,
+        start: Start,
+        caller: Who,
+        end: float | None = None,
+        codecs: Annotated[
+            str,
+            Query(
+                description="Video codecs the client plays (h264): other video is transcoded "
+                "to H.264, and audio it cannot play is left out."
+            ),
+        ] = "",
+        video_only: bool = False,
     ) -> Response:
-        """Fragmented MP4 from the keyframe at or before ``start``; times are UTC seconds."""
+        """Fragmented MP4 from the keyframe at or before ``start``; times are UTC seconds.
+
+        The stored bytes as they are, unless ``codecs`` or ``video_only`` ask for what
+        they do not hold (then remuxed, or transcoded from H.265; see
+        :mod:`argus.node.browser`)."""
         caller.require(camera, Right.PLAYBACK)
         key, span = _key(node, camera, stream), _span(start, end)
         chunks = iter(_reader(node).fmp4(key, span))
@@ -215,11 +232,14 @@ def _recording_routes(api: APIRouter, node: Node) -> None:
             node, caller, "playback", camera=camera, stream=stream, start=span.start, end=span.end
         )
 
-        def body() -> Iterator[bytes]:
+        def stored() -> Iterator[bytes]:
             yield first
             yield from chunks
 
-        return StreamingResponse(body(), media_type="video/mp4")
+        wanted = frozenset(c.strip() for c in codecs.split(",") if c.strip())
+        if browser.playable(first, wanted, video_only):
+            return StreamingResponse(stored(), media_type="video/mp4")
+        return StreamingResponse(browser.for_browser(stored(), stream), media_type="video/mp4")
 
     @api.get(
         "/cameras/{camera}/snapshot",

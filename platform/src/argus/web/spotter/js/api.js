@@ -106,10 +106,17 @@ export class Session {
     return url.replace(/^http/, "ws");
   }
 
-  /** The fMP4 playback URL of a camera's recording from ``start`` to ``end`` (UTC s). */
+  /**
+   * The fMP4 playback URL of a camera's recording from ``start`` to ``end`` (UTC s), as
+   * a browser plays it: the node transcodes H.265 and leaves out G.711 audio.
+   */
   playbackUrl(camera, start, end, stream = "main") {
     const path = `/cameras/${encodeURIComponent(camera.ident)}/streams/${stream}/playback`;
-    return this.nodeUrl(camera, path, { start: start.toFixed(3), end: end.toFixed(3) });
+    return this.nodeUrl(camera, path, {
+      start: start.toFixed(3),
+      end: end.toFixed(3),
+      codecs: "h264",
+    });
   }
 
   /** The camera's recorded ranges between ``start`` and ``end``: [{start, end}]. */
