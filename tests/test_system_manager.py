@@ -131,6 +131,22 @@ def test_a_camera_added_through_the_generated_form_is_recorded(page: Any, demo: 
         time.sleep(0.5)
 
 
+def test_storage_and_retention_are_edited_from_the_backends_model(page: Any, demo: Demo) -> None:
+    admin = demo.admin()
+    before = demo.api.get("/nodes/demo/storage", headers=admin).json()
+    go(page, "cameras")
+    page.wait_for_selector("#storage-form [data-field='storage.max_age_days'] input")
+    page.fill("#storage-form [data-field='storage.max_age_days'] input", "3")
+    page.fill("#storage-form [data-field='storage.camera_max_age_days'] textarea", '{"lobby": 0.5}')
+    page.click("#storage-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#message').textContent.includes('Storage')")
+    after = demo.api.get("/nodes/demo/storage", headers=admin).json()
+    assert after["settings"]["max_age_days"] == 3
+    assert after["settings"]["camera_max_age_days"] == {"lobby": 0.5}
+    assert after["settings"]["disks"] == before["settings"]["disks"]  # kept as they were
+    assert after["desired_config_version"] > before["desired_config_version"]
+
+
 def test_rights_matrix_profile_and_user(page: Any, demo: Demo) -> None:
     go(page, "profiles")
     page.fill("#add-profile [name=name]", "Porch watch")

@@ -1,4 +1,4 @@
-"""The drivers the System Manager can configure devices with, and their settings forms.
+"""The drivers (and storage backends) the System Manager configures, with their forms.
 
 Each driver's settings are a pydantic model in its plugin; its JSON schema (titles,
 descriptions, bounds) is what the System Manager's forms are generated from — the
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from argus.master.api.auth import Running, Tx, Who
 from argus.node.config import RecordingSection
-from argus_sdk import CameraDriverType, EncoderDriverType
+from argus_sdk import CameraDriverType, EncoderDriverType, StorageBackendType
 
 router = APIRouter(tags=["configuration"])
 
@@ -29,9 +29,18 @@ class DriverOut(BaseModel):
     secret_fields: list[str] = Field(description="Settings stored as encrypted credentials.")
 
 
+class StorageBackendOut(BaseModel):
+    name: str
+    title: str
+    settings_schema: dict[str, Any] = Field(description="JSON schema of the backend settings.")
+
+
 class DriversOut(BaseModel):
     drivers: list[DriverOut]
     recording_schema: dict[str, Any] = Field(description="JSON schema of a device's recording.")
+    storage_backends: list[StorageBackendOut] = Field(
+        default_factory=list, description="Storage backends, for a server's storage form."
+    )
 
 
 def _secrets(schema: dict[str, Any]) -> list[str]:
@@ -70,7 +79,20 @@ def drivers(db: Tx, master: Running, caller: Who) -> DriversOut:
                         secret_fields=_secrets(schema),
                     )
                 )
+    backends = []
+    if kernel is not None:
+        for result in kernel.collect("argus_storage_backends"):
+            backend = result.value
+            if isinstance(backend, StorageBackendType):
+                backends.append(
+                    StorageBackendOut(
+                        name=backend.name,
+                        title=backend.title,
+                        settings_schema=backend.settings.model_json_schema(),
+                    )
+                )
     return DriversOut(
         drivers=sorted(found, key=lambda d: (d.kind, d.name)),
         recording_schema=RecordingSection.model_json_schema(),
+        storage_backends=sorted(backends, key=lambda b: b.name),
     )

@@ -162,6 +162,30 @@ async function cameras(page) {
     el("div", { class: "actions" }, el("button", { id: "add-device", onclick: () => deviceForm(editor, catalogue, chosen, null) }, "Add a device")),
     editor,
   );
+  page.append(await storageForm(catalogue, chosen));
+}
+
+/** The server's storage: disks, retention (also per camera), from the backend's model. */
+async function storageForm(catalogue, node) {
+  const current = await call("GET", `/nodes/${encodeURIComponent(node)}/storage`);
+  const box = el("section", { id: "storage" }, el("h3", {}, "Storage and retention"));
+  const backend = catalogue.storage_backends.find((b) => b.name === (current.backend || "segments")) || catalogue.storage_backends[0];
+  if (!backend) {
+    box.append(el("p", {}, "No storage backend is installed on the master to describe."));
+    return box;
+  }
+  const settings = form(backend.settings_schema, { values: current.settings || {}, prefix: "storage." });
+  box.append(
+    el("p", {}, `${backend.title} (${backend.name}). The node applies a change of storage at its next start.`),
+    el("form", {
+      id: "storage-form",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        await act(`Storage of ${node} saved.`, () => call("PUT", `/nodes/${encodeURIComponent(node)}/storage`, { backend: backend.name, settings: settings.read() }));
+      },
+    }, settings.element, el("div", { class: "actions" }, el("button", { type: "submit" }, "Save storage"))),
+  );
+  return box;
 }
 
 /** The form for a new device (``device`` null) or for editing one, from the driver's schema. */
