@@ -27,7 +27,7 @@ pytestmark = [
 ]
 
 ARTIFACTS = artifacts_dir(Path(__file__).parent.parent / "test-artifacts" / "manager")
-PAGES = ("servers", "cameras", "users", "profiles", "audit", "watchdog", "backup")
+PAGES = ("servers", "cameras", "groups", "users", "profiles", "audit", "watchdog", "backup")
 
 
 class Demo:
@@ -145,6 +145,21 @@ def test_storage_and_retention_are_edited_from_the_backends_model(page: Any, dem
     assert after["settings"]["camera_max_age_days"] == {"lobby": 0.5}
     assert after["settings"]["disks"] == before["settings"]["disks"]  # kept as they were
     assert after["desired_config_version"] > before["desired_config_version"]
+
+
+def test_camera_groups_are_made_and_filled(page: Any, demo: Demo) -> None:
+    go(page, "groups")
+    page.fill("#add-group [name=name]", "Outside")
+    page.click("#add-group button[type=submit]")
+    card = ".group-card[data-group='Outside']"
+    page.wait_for_selector(card)
+    page.check(f"{card} input[value='parking']")
+    page.check(f"{card} input[value='entrance']")
+    page.click(f"{card} .save-members")
+    page.wait_for_function("document.querySelector('#message').textContent.includes('saved')")
+    groups = demo.api.get("/camera-groups", headers=demo.admin()).json()
+    [outside] = [g for g in groups if g["name"] == "Outside"]
+    assert sorted(outside["cameras"]) == ["entrance", "parking"]
 
 
 def test_rights_matrix_profile_and_user(page: Any, demo: Demo) -> None:

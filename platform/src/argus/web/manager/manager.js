@@ -362,6 +362,54 @@ async function profiles(page) {
   );
 }
 
+async function groups(page) {
+  const [list, nodes] = await Promise.all([call("GET", "/camera-groups"), call("GET", "/nodes")]);
+  const devices = (await Promise.all(nodes.map((n) => call("GET", `/nodes/${encodeURIComponent(n.name)}/devices`)))).flat();
+  const cameras = devices.flatMap((d) => d.cameras);
+  const sections = list.map((group) => {
+    const boxes = cameras.map((c) => {
+      const box = el("input", { type: "checkbox", value: c.ident });
+      box.checked = group.cameras.includes(c.ident);
+      return el("label", { class: "member" }, box, ` ${c.name}`);
+    });
+    return el(
+      "section",
+      { class: "group-card", dataset: { group: group.name } },
+      el("h3", {}, group.name, group.description ? ` — ${group.description}` : ""),
+      el("div", { class: "actions members" }, ...boxes),
+      el("div", { class: "actions" },
+        el("button", {
+          class: "save-members",
+          onclick: async () => {
+            const members = boxes.map((b) => b.querySelector("input")).filter((b) => b.checked).map((b) => b.value);
+            await act(`Members of ${group.name} saved.`, () => call("PUT", `/camera-groups/${encodeURIComponent(group.name)}/members`, { cameras: members }));
+          },
+        }, "Save members"),
+        el("button", {
+          onclick: async () => {
+            if (!confirm(`Delete the group ${group.name}?`)) return;
+            if (await act(`${group.name} deleted.`, () => call("DELETE", `/camera-groups/${encodeURIComponent(group.name)}`)) !== undefined) show();
+          },
+        }, "Delete"),
+      ),
+    );
+  });
+  const add = form(schemaOf("CameraGroupIn"));
+  page.append(
+    el("h2", {}, "Camera groups"),
+    el("p", {}, "Rights can be given per group in the profiles' matrix."),
+    ...sections,
+    el("h3", {}, "Add a group"),
+    el("form", {
+      id: "add-group",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (await act("Group added.", () => call("POST", "/camera-groups", add.read()))) show();
+      },
+    }, add.element, el("div", { class: "actions" }, el("button", { type: "submit" }, "Add group"))),
+  );
+}
+
 async function audit(page) {
   const params = new URLSearchParams(location.hash.split("?")[1] || "");
   const filters = el("form", {
@@ -441,7 +489,7 @@ async function download(path, name, type) {
   say(`Downloaded ${name}.`);
 }
 
-const PAGES = { servers, cameras, users, profiles, audit, watchdog, backup };
+const PAGES = { servers, cameras, groups, users, profiles, audit, watchdog, backup };
 
 /** Draw the page the address names (#servers, #cameras/<server>, #profiles/<id> …). */
 async function show() {
