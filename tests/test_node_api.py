@@ -159,6 +159,29 @@ def test_export_files_match_their_manifest(node: Node) -> None:
     assert bad.status_code == 404
 
 
+def test_an_export_job_reports_its_progress_and_ends_with_the_manifest(node: Node) -> None:
+    now = time.time()
+    body = {"cameras": ["cam-a", "cam-b"], "start": now - 7, "end": now - 3}
+    started = node.http.post("/api/v1/export-jobs", json=body)
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["state"] == "running" and job["files_total"] == 2 and job["manifest"] is None
+    seen = []
+    deadline = time.monotonic() + 60
+    while job["state"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+        job = node.http.get(f"/api/v1/export-jobs/{job['id']}").json()
+        seen.append((job["files_done"], job["bytes_written"]))
+    assert job["state"] == "done" and job["files_done"] == 2, job
+    assert seen == sorted(seen)  # progress never goes back
+    manifest = job["manifest"]
+    assert manifest["id"] == job["id"] and len(manifest["files"]) == 2
+    assert job["bytes_written"] == sum(f["bytes"] for f in manifest["files"])
+    assert node.http.get(f"/api/v1/exports/{job['id']}").json() == manifest
+    assert node.http.get("/api/v1/export-jobs/nope").status_code == 404
+
+
 def test_live_view_is_fmp4_over_websocket(node: Node) -> None:
     url = f"ws://{node.base[7:]}/api/v1/cameras/cam-a/streams/main/live?token={node.token}"
     messages = []

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -41,14 +42,31 @@ class Manifest:
         return json.dumps(asdict(self), indent=2)
 
 
+#: ``progress(files_done, bytes_written)``, called as the export goes.
+Progress = Callable[[int, int], None]
+
+
+def new_export_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(4)
+
+
 def export(
-    reader: FragmentReader, keys: list[StreamKey], span: TimeRange, root: Path, node: str
+    reader: FragmentReader,
+    keys: list[StreamKey],
+    span: TimeRange,
+    root: Path,
+    node: str,
+    *,
+    export_id: str | None = None,
+    progress: Progress | None = None,
 ) -> Manifest:
     """Write one MP4 per stream under ``root/<export id>/`` and its ``manifest.json``."""
-    export_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(4)
+    export_id = export_id or new_export_id()
     folder = root / export_id
+    written = 0
     folder.mkdir(parents=True)
-    files, missing = [], []
+    files: list[ExportFile] = []
+    missing: list[str] = []
     for key in keys:
         name = f"{_safe(key.camera)}-{_safe(key.stream)}.mp4"
         digest, size = hashlib.sha256(), 0
@@ -57,6 +75,11 @@ def export(
                 out.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
+                written += len(chunk)
+                if progress is not None:
+                    progress(len(files) + len(missing), written)
+        if progress is not None:
+            progress(len(files) + len(missing) + 1, written)
         if size == 0:
             (folder / name).unlink()
             missing.append(key.camera)

@@ -20,7 +20,7 @@ from argus import __version__
 from argus.clocksync import CorrectedClock
 from argus.node import browser
 from argus.node import export as exporting
-from argus.node.api import control, live
+from argus.node.api import control, exports, live
 from argus.node.api.auth import Caller, NodeAuth, Who
 from argus.node.api.models import (
     CameraOut,
@@ -71,6 +71,10 @@ def create_app(node: Node, auth: NodeAuth, sampler: RateSampler) -> FastAPI:
     app.include_router(api)
     app.include_router(live.router(node, auth, renditions), prefix="/api/v1")
     app.include_router(control.router(node), prefix="/api/v1")
+    app.include_router(
+        exports.router(node, lambda: _reader(node), lambda c, s: _key(node, c, s)),
+        prefix="/api/v1",
+    )
     return app
 
 

@@ -1,9 +1,11 @@
 // The export dialog: a time range × several cameras → MP4 files (remuxed by each node)
-// and each node's manifest with the files' SHA-256, for evidence.
+// and each node's manifest with the files' SHA-256, for evidence. Each node exports in
+// the background and reports files done and bytes written; the dialog shows that.
 
 import { formatTime } from "./timeline.js";
 
 const pad = (n) => String(n).padStart(2, "0");
+const POLL_MS = 400; // how often the node is asked how far the export is
 
 export function localInput(t) {
   const d = new Date(t * 1000);
@@ -80,22 +82,34 @@ export class ExportDialog {
     box.dataset.node = node;
     const heading = document.createElement("h3");
     heading.textContent = `${node}: ${cameras.map((c) => c.name).join(", ")}`;
-    const progress = document.createElement("progress"); // the node exports in one request
-    box.append(heading, progress);
+    const progress = document.createElement("progress");
+    progress.max = cameras.length;
+    progress.value = 0;
+    const status = document.createElement("p");
+    status.className = "export-status";
+    box.append(heading, progress, status);
     this.results.append(box);
     try {
-      const manifest = await this.session.nodeCall(cameras[0], "POST", "/exports", {
+      let job = await this.session.nodeCall(cameras[0], "POST", "/export-jobs", {
         cameras: cameras.map((c) => c.ident),
         start,
         end,
       });
-      progress.replaceWith(await this.manifestView(cameras[0], manifest));
+      while (job.state === "running") {
+        progress.value = job.files_done;
+        status.textContent = `${job.files_done} of ${job.files_total} files, ${(job.bytes_written / 1e6).toFixed(1)} MB`;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        job = await this.session.nodeCall(cameras[0], "GET", `/export-jobs/${job.id}`);
+      }
+      if (job.state !== "done") throw new Error(job.error || "the export failed");
+      progress.remove();
+      status.remove();
+      box.append(await this.manifestView(cameras[0], job.manifest));
       box.dataset.state = "done";
     } catch (error) {
-      progress.replaceWith(Object.assign(document.createElement("p"), {
-        className: "error",
-        textContent: error.message,
-      }));
+      progress.remove();
+      status.className = "error";
+      status.textContent = error.message;
       box.dataset.state = "error";
     }
   }
