@@ -80,11 +80,17 @@ def test_same_description_and_byte_exact_access_units_as_the_ffmpeg_engine(
     server: RtspServer, log: logging.Logger, mount: str
 ) -> None:
     """Both engines watch the same shared encoder at once: every access unit must be equal."""
-    settings = RtspCameraSettings(main_url=server.url(mount), open_timeout=5, read_timeout=3)
-    ffmpeg = Connection(
-        "main", settings, Endpoint.of(settings, settings.main_url), SystemClock(), log
-    )
-    ours = native(settings, log)
+    settings = RtspCameraSettings(main_url=server.url(mount), open_timeout=10, read_timeout=5)
+    endpoint = Endpoint.of(settings, settings.main_url)
+    try:
+        ffmpeg = Connection("main", settings, endpoint, SystemClock(), log)
+    except DeviceUnavailable as exc:
+        pytest.fail(f"the ffmpeg engine did not open: {exc}")
+    try:
+        ours = native(settings, log)
+    except DeviceUnavailable as exc:
+        ffmpeg.close()
+        pytest.fail(f"the native engine did not open: {exc}")
     assert ours.description == ffmpeg.description
     theirs_packets = from_ffmpeg(ffmpeg, 120)
     our_packets = from_native(ours, 120)

@@ -117,8 +117,18 @@ class RtspClient:
     # -- the session -------------------------------------------------------------
 
     def options(self, deadline: float) -> None:
-        """Learn which methods the camera offers (for the keep-alive)."""
-        response = self.request("OPTIONS", self.url, deadline)
+        """Learn which methods the camera offers (for the keep-alive). A camera that refuses
+        OPTIONS for another reason than the credentials gets OPTIONS keep-alives, and
+        DESCRIBE says what is wrong, if anything.
+
+        :raises RtspStatus: 401 or 403.
+        """
+        try:
+            response = self.request("OPTIONS", self.url, deadline)
+        except RtspStatus as exc:
+            if exc.status in (401, 403):
+                raise
+            return
         public = response.header("public") or ""
         self._public = {m.strip().upper() for m in public.split(",")}
 

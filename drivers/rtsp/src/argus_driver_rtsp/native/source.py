@@ -111,9 +111,8 @@ class NativePacketSource:
         log.info("%s: connected (%s, native engine)", self.where, summary(self.description))
 
     def _open(self, settings: RtspCameraSettings, endpoint: Endpoint) -> RtspClient:
-        """Set the session up; sessions to one camera do so one at a time, as with FFmpeg
-        (cameras, and GStreamer's shared media, may refuse a DESCRIBE while another
-        session is being prepared)."""
+        """Set the session up; sessions to one camera do so one at a time, as the ffmpeg
+        engine's do (a camera is spared concurrent session set-ups)."""
         host, port = urls.endpoint(endpoint.url)
         with one_open_at_a_time(host, port):
             return self._setup(settings, endpoint, host, port)
