@@ -40,6 +40,11 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / CLK_TCK
 
 
+#: Between two runs: GStreamer's shared media is torn down when its last client leaves,
+#: and a client that comes meanwhile may be refused (ffmpeg then exits at once).
+SETTLE = 5.0
+
+
 def measure(pids: list[int], warmup: float, seconds: float) -> tuple[float, float]:
     """(CPU seconds used by ``pids`` during the window, window length)."""
     time.sleep(warmup)
@@ -135,8 +140,11 @@ def run_ffmpeg(url: str, streams: int, work: Path, warmup: float, seconds: float
         )
     try:
         used, window = measure([p.pid for p in procs], warmup, seconds)
+        ended = [p.returncode for p in procs if p.poll() is not None]
     finally:
         stop(procs)
+    if ended:
+        sys.exit(f"{len(ended)} of {streams} ffmpeg processes ended early (exit {ended[0]}): void")
     written = sum(f.stat().st_size for f in work.glob("ffmpeg-*/*.mp4"))
     print(
         f"ffmpeg x {streams}: {used:.2f} s CPU over {window:.1f} s, "
@@ -173,18 +181,13 @@ def main() -> None:
         sys.exit("ffmpeg is not installed (Debian package ffmpeg)")
     with tempfile.TemporaryDirectory(prefix="argus-bench-rtsp-") as tmp, RtspServer() as server:
         work, url = Path(tmp), server.url(MOUNT)
-        argus = {
-            engine: run_argus(
-                url,
-                args.streams,
-                work,
-                args.warmup,
-                args.seconds,
-                engine,
-                extra * (engine == "native"),
+        argus: dict[str, float] = {}
+        for engine in engines:
+            settings = extra if engine == "native" else ""
+            argus[engine] = run_argus(
+                url, args.streams, work, args.warmup, args.seconds, engine, settings
             )
-            for engine in engines
-        }
+            time.sleep(SETTLE)
         ffmpeg = run_ffmpeg(url, args.streams, work, args.warmup, args.seconds)
     f = ffmpeg / args.streams * 100
     print("== CPU per recorded 1080p25 stream (% of one core) ==")
