@@ -13,10 +13,12 @@ nodes call the heartbeat with ``Authorization: Bearer <node credential>``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -46,18 +48,55 @@ def client_of(request: Request) -> str | None:
     return request.client.host if request.client is not None else None
 
 
-def transaction(request: Request) -> Iterator[Session]:
-    """The request's session: committed at the end of the route (see the module doc)."""
-    with master_of(request).session() as session:
+#: Requests holding a database session at once; the others wait in the event loop. Fewer
+#: than the worker threads (40): a request holding its session (a SQLite write lock, a
+#: row lock, a pooled connection) must always find a thread for the rest of its work,
+#: or a burst of heartbeats holds every thread waiting for a lock whose holder waits
+#: for a thread.
+DB_SLOTS = 10
+
+
+@dataclass
+class _Gate:
+    slots: anyio.Semaphore
+    exits: anyio.CapacityLimiter
+
+
+def _gate(request: Request) -> _Gate:
+    """The app's gate, made in its event loop on first use."""
+    gate: _Gate | None = getattr(request.app.state, "db_gate", None)
+    if gate is None:
+        gate = _Gate(anyio.Semaphore(DB_SLOTS), anyio.CapacityLimiter(DB_SLOTS))
+        request.app.state.db_gate = gate
+    return gate
+
+
+async def transaction(request: Request) -> AsyncIterator[Session]:
+    """The request's session: committed at the end of the route (see the module doc).
+
+    Waits (in the event loop, holding no thread) while :data:`DB_SLOTS` requests hold a
+    session; commit, rollback and close run in a thread of their own limiter.
+    """
+    gate = _gate(request)
+    async with gate.slots:
+        session = master_of(request).session()
+
+        async def in_thread(call: Callable[[], object]) -> None:
+            with anyio.CancelScope(shield=True):  # a client gone must not leave it open
+                await anyio.to_thread.run_sync(call, limiter=gate.exits)
+
         try:
             yield session
         except KEEP_ON_ERROR:
-            session.commit()
+            await in_thread(session.commit)
             raise
         except BaseException:
-            session.rollback()
+            await in_thread(session.rollback)
             raise
-        session.commit()
+        else:
+            await in_thread(session.commit)
+        finally:
+            await in_thread(session.close)
 
 
 Tx = Annotated[Session, Depends(transaction, scope="function")]
