@@ -9,18 +9,18 @@ import stat
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from argus_sdk.packages import PackageRefused, inspect_package
+from argus_sdk.testing import make_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
 METADATA = (
     "Metadata-Version: 2.1\nName: acme-driver\nVersion: 2.4.0\nRequires-Dist: argus-sdk>=1.0,<2\n"
 )
-ENTRY_POINTS = "[argus.camera_drivers]\nacme = acme_driver.plugin\n"
 INFO = "acme_driver-2.4.0.dist-info"
 
 
@@ -28,42 +28,12 @@ def _hash(data: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def build(
-    path: Path,
-    *,
-    files: dict[str, bytes] | None = None,
-    metadata: str = METADATA,
-    entry_points: str | None = ENTRY_POINTS,
-    record: Callable[[dict[str, bytes]], str] | None = None,
-    extra: Callable[[zipfile.ZipFile], None] | None = None,
-) -> Path:
-    """A wheel as a build backend would write it, with hooks to make it wrong."""
-    members = {
-        "acme_driver/__init__.py": b"",
-        "acme_driver/plugin.py": b"from argus_sdk import hookimpl\n",
-        **(files or {}),
-        f"{INFO}/METADATA": metadata.encode(),
-        f"{INFO}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    if entry_points is not None:
-        members[f"{INFO}/entry_points.txt"] = entry_points.encode()
-    lines = (
-        record(members)
-        if record
-        else "".join(f"{n},sha256={_hash(d)},{len(d)}\n" for n, d in members.items())
-        + f"{INFO}/RECORD,,\n"
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-        archive.writestr(f"{INFO}/RECORD", lines)
-        if extra:
-            extra(archive)
-    return path
+def build(path: Path, **kwargs: Any) -> Path:
+    return make_wheel(path, **kwargs)
 
 
-def wheel(tmp_path: Path, **kwargs: object) -> Path:
-    return build(tmp_path / "acme_driver-2.4.0-py3-none-any.whl", **kwargs)  # type: ignore[arg-type]
+def wheel(tmp_path: Path, **kwargs: Any) -> Path:
+    return make_wheel(tmp_path / "acme_driver-2.4.0-py3-none-any.whl", **kwargs)
 
 
 def refused(path: Path) -> str:

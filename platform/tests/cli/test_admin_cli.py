@@ -411,3 +411,29 @@ def test_a_system_backup_restores_onto_a_fresh_master(
         assert [e["action"] for e in trail] == ["restore.system"]
     finally:
         process.stop()
+
+
+def test_packages_are_admitted_or_refused_from_the_command_line(
+    admin: Path, tmp_path: Path
+) -> None:
+    from argus_sdk.testing import make_wheel
+
+    good = make_wheel(
+        tmp_path / "acme_cli-3.1.0-py3-none-any.whl", name="acme-cli", version="3.1.0"
+    )
+    bad = make_wheel(
+        tmp_path / "acme_bad-1.0.0-py3-none-any.whl",
+        name="acme-bad",
+        version="1.0.0",
+        requires=("argus-sdk>=9",),
+    )
+    result = argus(admin, "packages", "add", str(good), str(bad))
+    assert result.exit_code == 1, result.output
+    flat = " ".join(result.stdout.split())
+    assert "admitted acme-cli 3.1.0 (camera-driver; py3-none-any)" in flat
+    assert "refused acme_bad-1.0.0-py3-none-any.whl" in flat
+    assert "admits no released platform API" in flat
+    listed = as_json(argus(admin, "packages", "list", "--json"))
+    assert [p["filename"] for p in listed] == [good.name]
+    missing = argus(admin, "packages", "add", str(tmp_path / "nope.whl"))
+    assert missing.exit_code == 2

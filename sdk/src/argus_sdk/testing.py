@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
-__all__ = ["ManualClock"]
+__all__ = ["ManualClock", "make_wheel"]
 
 
 class ManualClock:
@@ -44,3 +49,59 @@ class ManualClock:
         """Step the wall clock (as NTP would) without moving the monotonic clock."""
         with self._lock:
             self._wall = wall
+
+
+def make_wheel(
+    path: Path,
+    *,
+    name: str = "acme-driver",
+    version: str = "2.4.0",
+    files: Mapping[str, bytes] | None = None,
+    requires: Sequence[str] = ("argus-sdk>=1.0,<2",),
+    metadata: str | None = None,
+    entry_points: str | None = "[argus.camera_drivers]\nacme = acme_driver.plugin\n",
+    record: Callable[[dict[str, bytes]], str] | None = None,
+    extra: Callable[[zipfile.ZipFile], None] | None = None,
+) -> Path:
+    """Write a plugin wheel as a build backend would — or, through the hooks, one that is
+    wrong in a chosen way — for tests of package checks and distribution.
+
+    :param path: the file to write; its name should be a wheel name for ``name`` and
+        ``version`` (``acme_driver-2.4.0-py3-none-any.whl``), or deliberately not.
+    :param metadata: the whole ``METADATA`` instead of one made from name, version and
+        ``requires``.
+    :param record: makes the ``RECORD`` text from the members instead of the right one.
+    :param extra: writes more members after the listed ones (not in ``RECORD``).
+    """
+    project = name.replace("-", "_")
+    info = f"{project}-{version}.dist-info"
+    if metadata is None:
+        metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(
+            f"Requires-Dist: {r}\n" for r in requires
+        )
+    members = {
+        f"{project}/__init__.py": b"",
+        f"{project}/plugin.py": b"from argus_sdk import hookimpl\n",
+        **(files or {}),
+        f"{info}/METADATA": metadata.encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    if entry_points is not None:
+        members[f"{info}/entry_points.txt"] = entry_points.encode()
+
+    def sha(data: bytes) -> str:
+        return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+    lines = (
+        record(members)
+        if record
+        else "".join(f"{n},sha256={sha(d)},{len(d)}\n" for n, d in members.items())
+        + f"{info}/RECORD,,\n"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+        archive.writestr(f"{info}/RECORD", lines)
+        if extra is not None:
+            extra(archive)
+    return path

@@ -66,6 +66,23 @@ class MasterSection(BaseModel):
         "watchdog event (the node's recordings are corrected either way).",
     )
 
+    vendor_keys_dir: Path | None = Field(
+        None,
+        title="Trusted vendor keys",
+        description="A folder of <vendor>.pem Ed25519 public keys: a package admitted with "
+        "a signature must verify with one of them.",
+    )
+    require_vendor_signature: bool = Field(
+        False,
+        title="Require a vendor signature",
+        description="Refuse packages that come without a trusted vendor's signature.",
+    )
+
+    @property
+    def package_store(self) -> Path:
+        """Where admitted packages are kept: ``<data_dir>/packages``."""
+        return self.data_dir / "packages"
+
     @property
     def database_url(self) -> str:
         return self.database or f"sqlite:///{(self.data_dir / 'master.sqlite').resolve()}"

@@ -69,6 +69,9 @@ class Master:
         self.offline_timeout = (
             offline_timeout if offline_timeout is not None else section.offline_seconds
         )
+        self.package_store = section.package_store
+        self.vendor_keys_dir = section.vendor_keys_dir
+        self.require_vendor_signature = section.require_vendor_signature
         self.clock_sync_seconds = section.clock_sync_seconds
         self.clock_offset_threshold = section.clock_offset_threshold
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,8 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", "/api/v1/cameras/{ident}", {"enabled": False}),
     ("POST", "/api/v1/walls", {"name": "W-denied"}),
     ("GET", "/api/v1/drivers", None),
+    ("GET", "/api/v1/packages", None),
+    ("POST", "/api/v1/packages?filename=acme-1.0-py3-none-any.whl", None),
     ("DELETE", "/api/v1/walls/n-denied", None),
     ("GET", "/api/v1/nodes/n-denied/storage", None),
     ("PUT", "/api/v1/nodes/n-denied/storage", {"backend": "segments"}),
@@ -103,7 +105,8 @@ def test_the_matrix_covers_every_route(client: TestClient) -> None:
         ("POST", "/api/v1/nodes/heartbeat"),
     }
     templated = {
-        (m, p.replace("/1", "/{user_id}", 1) if "/users/" in p else p) for m, p, _ in ALL_ROUTES
+        (m, p.replace("/1", "/{user_id}", 1) if "/users/" in p else p.split("?")[0])
+        for m, p, _ in ALL_ROUTES
     }
     templated = {
         (m, p.replace("/profiles/1", "/profiles/{profile_id}").replace("n-denied", "{name}"))

@@ -42,6 +42,7 @@ REQUIRED_TABLES = {
     "watchdog_event",
     "setting",
     "video_wall",
+    "plugin_package",
 }
 
 

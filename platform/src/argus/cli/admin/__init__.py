@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import typer
 
-from argus.cli.admin import backups, cameras, groups, profiles, records, servers, session, users
+from argus.cli.admin import (
+    backups,
+    cameras,
+    groups,
+    packages,
+    profiles,
+    records,
+    servers,
+    session,
+    users,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +32,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users.app, name="users")
     app.add_typer(profiles.app, name="profiles")
     app.add_typer(groups.app, name="groups")
+    app.add_typer(packages.app, name="packages")
     app.command()(records.audit)
     app.command()(records.watchdog)
     app.command()(backups.backup)

@@ -162,6 +162,7 @@ class MasterClient:
         params: dict[str, Any] | None = None,
         login: bool = False,
         accept: frozenset[int] | set[int] = frozenset(),
+        content: bytes | None = None,
     ) -> httpx.Response:
         """One call; ends the command with the master's message when it refuses.
 
@@ -170,7 +171,16 @@ class MasterClient:
         """
         query = {k: v for k, v in (params or {}).items() if v is not None}
         try:
-            reply = self._http.request(method, path, json=body, params=query)
+            if content is not None:  # raw bytes (an upload), not JSON
+                reply = self._http.request(
+                    method,
+                    path,
+                    content=content,
+                    params=query,
+                    headers={"Content-Type": "application/octet-stream"},
+                )
+            else:
+                reply = self._http.request(method, path, json=body, params=query)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             fail(f"{self.master!r} is not a master URL (http://host:5008): {exc}", EXIT_USAGE)
         except httpx.TransportError as exc:

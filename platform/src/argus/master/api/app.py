@@ -16,6 +16,7 @@ from argus.master.api import (
     configuration,
     drivers,
     nodes,
+    packages,
     records,
     sessions,
     spotter,
@@ -51,7 +52,18 @@ def create_app(master: Master) -> FastAPI:
         "hand out the profile download and per-node tokens.",
     )
     app.state.master = master
-    routers = (sessions, users, nodes, records, configuration, drivers, system, spotter, walls)
+    routers = (
+        sessions,
+        users,
+        nodes,
+        records,
+        configuration,
+        drivers,
+        packages,
+        system,
+        spotter,
+        walls,
+    )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     app.add_exception_handler(ServiceError, _service_error)

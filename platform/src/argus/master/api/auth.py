@@ -3,9 +3,9 @@
 Every request gets one SQLAlchemy session (:func:`transaction`), committed when the
 route returns. When a service raised, the session is rolled back — except after the
 refusals that write what they refuse (:data:`KEEP_ON_ERROR`): a :class:`Forbidden`
-(its ``denied`` audit entry), a :class:`VersionRefused` (the node marked refused) and
-a failed login (the failure count, the lockout, the audit entry), which are committed
-and then answered with their error.
+(its ``denied`` audit entry), a :class:`VersionRefused` (the node marked refused), a
+refused package (its failed admission) and a failed login (the failure count, the
+lockout, the audit entry), which are committed and then answered with their error.
 
 Users call with ``Authorization: Bearer <session secret>`` from ``POST /api/v1/login``;
 nodes call the heartbeat with ``Authorization: Bearer <node credential>``.
@@ -28,6 +28,7 @@ from argus.master.runtime import Master
 from argus.master.services import access, login
 from argus.master.services.audit import Actor, Target
 from argus.master.services.errors import Forbidden, Unauthenticated
+from argus.master.services.packages import PackageNotAdmitted
 from argus.master.services.registry import VersionRefused
 
 
@@ -36,7 +37,7 @@ class LoginFailed(Unauthenticated):
 
 
 #: Errors after which the request's session is committed before the error is answered.
-KEEP_ON_ERROR = (Forbidden, VersionRefused, LoginFailed)
+KEEP_ON_ERROR = (Forbidden, VersionRefused, LoginFailed, PackageNotAdmitted)
 
 
 def master_of(request: Request) -> Master:

@@ -2,6 +2,7 @@
 
 from argus.master.db.models.devices import Camera, CameraGroup, CameraGroupMember, Device
 from argus.master.db.models.nodes import Node, NodeStorage
+from argus.master.db.models.packages import PluginPackage
 from argus.master.db.models.records import AuditEntry, WatchdogEvent
 from argus.master.db.models.settings import Setting
 from argus.master.db.models.users import AppUser, Profile, ProfileRight, UserSession
@@ -16,6 +17,7 @@ __all__ = [
     "Device",
     "Node",
     "NodeStorage",
+    "PluginPackage",
     "Profile",
     "ProfileRight",
     "Setting",

@@ -1,0 +1,174 @@
+"""Admitting plugin packages: checked, optionally vendor-signed, stored, recorded.
+
+A package is checked by :func:`argus_sdk.packages.inspect_package` — the archive's
+structure, its ``RECORD`` hashes, its metadata, its entry points and its ``argus-sdk``
+range — while it still sits in the incoming folder under its own name. A detached
+Ed25519 vendor signature over the file's bytes, when given, must verify with one of
+the trusted vendor keys (and is required when the master says so). Only then is the
+file moved (one rename on the same disk) to ``packages/<name>/<version>/<file>`` and
+recorded. A refused package leaves nothing behind but the audit entry that says why.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from argus.master.db import PluginPackage
+from argus.master.db.enums import AuditResult
+from argus.master.services import access
+from argus.master.services.audit import Actor, Target, record
+from argus.master.services.errors import Conflict, Invalid
+from argus.security.tokens import load_public_key
+from argus_sdk import Clock
+from argus_sdk.packages import PackageInfo, PackageRefused, inspect_package
+
+FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,250}\.(whl|spi)")
+INCOMING = ".incoming"
+
+
+class PackageNotAdmitted(Invalid):
+    """The package was refused; the reason is the message (and in the audit trail)."""
+
+
+def incoming_path(store: Path, filename: str) -> Path:
+    """A fresh place for an upload named ``filename``, in the store's incoming folder.
+
+    :raises PackageNotAdmitted: the name is not a package file name.
+    """
+    if not FILENAME.fullmatch(filename):
+        raise PackageNotAdmitted(f"{filename!r} is not a plugin package file name (.whl, .spi)")
+    folder = store / INCOMING / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    return folder / filename
+
+
+def vendor_keys(folder: Path | None) -> dict[str, Ed25519PublicKey]:
+    """The trusted vendors' public keys: ``<vendor>.pem`` files in ``folder``."""
+    if folder is None or not folder.is_dir():
+        return {}
+    keys = {}
+    for pem in sorted(folder.glob("*.pem")):
+        keys[pem.stem] = load_public_key(pem.read_text())
+    return keys
+
+
+def admit(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    upload: Path,
+    store: Path,
+    *,
+    signature: bytes | None = None,
+    vendors: Mapping[str, Ed25519PublicKey] | None = None,
+    require_vendor: bool = False,
+) -> PluginPackage:
+    """Check the uploaded file, then store and record it; the upload is gone either way.
+
+    :raises Forbidden: the actor may not administer.
+    :raises PackageNotAdmitted: refused (the reason is recorded as a failed admission).
+    :raises Conflict: this very file (name, version, tags) was admitted already.
+    """
+    target = Target("package", upload.name, upload.name)
+    try:
+        access.require_admin(session, clock, actor, action="package.admit", target=target)
+        try:
+            info = inspect_package(upload)
+            vendor = _vendor(upload, signature, vendors or {}, require_vendor)
+        except PackageRefused as exc:
+            record(
+                session,
+                clock,
+                actor=actor,
+                action="package.admit",
+                target=target,
+                result=AuditResult.FAILED,
+                detail=str(exc),
+            )
+            raise PackageNotAdmitted(str(exc)) from exc
+        if (
+            session.scalars(
+                select(PluginPackage.id).where(PluginPackage.filename == upload.name)
+            ).first()
+            is not None
+        ):
+            raise Conflict(f"{upload.name} was admitted already")
+        package = PluginPackage(
+            name=info.name,
+            version=str(info.version),
+            filename=upload.name,
+            sha256=info.sha256,
+            size=info.size,
+            kinds=list(info.kinds),
+            tags=sorted(str(t) for t in info.tags),
+            sdk=info.sdk,
+            spotter=info.spotter,
+            vendor=vendor,
+            admitted_by=actor.name,
+        )
+        session.add(package)
+        session.flush()  # a row that cannot be written stops it before the file moves
+        final = store / info.name / str(info.version) / upload.name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        upload.replace(final)
+        record(
+            session,
+            clock,
+            actor=actor,
+            action="package.admit",
+            target=target,
+            after=_snapshot(package, info),
+        )
+        return package
+    finally:
+        shutil.rmtree(upload.parent, ignore_errors=True)  # the upload's own folder
+
+
+def packages(session: Session) -> list[PluginPackage]:
+    return list(
+        session.scalars(select(PluginPackage).order_by(PluginPackage.name, PluginPackage.version))
+    )
+
+
+def _vendor(
+    path: Path,
+    signature: bytes | None,
+    vendors: Mapping[str, Ed25519PublicKey],
+    required: bool,
+) -> str:
+    if signature is None:
+        if required:
+            raise PackageRefused(
+                f"{path.name}: unsigned, and this master requires a vendor signature"
+            )
+        return ""
+    data = path.read_bytes()
+    for vendor, key in vendors.items():
+        try:
+            key.verify(signature, data)
+        except InvalidSignature:
+            continue
+        return vendor
+    raise PackageRefused(f"{path.name}: its signature is not by a trusted vendor")
+
+
+def _snapshot(package: PluginPackage, info: PackageInfo) -> dict[str, object]:
+    return {
+        "name": package.name,
+        "version": package.version,
+        "filename": package.filename,
+        "sha256": package.sha256,
+        "kinds": list(info.kinds),
+        "tags": package.tags,
+        "sdk": package.sdk,
+        "vendor": package.vendor,
+    }
