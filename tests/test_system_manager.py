@@ -27,7 +27,17 @@ pytestmark = [
 ]
 
 ARTIFACTS = artifacts_dir(Path(__file__).parent.parent / "test-artifacts" / "manager")
-PAGES = ("servers", "cameras", "groups", "users", "profiles", "audit", "watchdog", "backup")
+PAGES = (
+    "servers",
+    "cameras",
+    "groups",
+    "users",
+    "profiles",
+    "packages",
+    "audit",
+    "watchdog",
+    "backup",
+)
 
 
 class Demo:
@@ -191,6 +201,33 @@ def test_rights_matrix_profile_and_user(page: Any, demo: Demo) -> None:
     login = demo.api.post("/login", json={"username": "piet", "password": "piet's long password"})
     cameras = [c["ident"] for n in login.json()["profile"]["nodes"] for c in n["cameras"]]
     assert cameras == ["lobby"]
+
+
+def test_packages_are_admitted_or_refused_on_the_page(
+    page: Any, demo: Demo, tmp_path: Path
+) -> None:
+    from argus_sdk.testing import make_wheel
+
+    good = make_wheel(
+        tmp_path / "acme_web-1.2.0-py3-none-any.whl", name="acme-web", version="1.2.0"
+    )
+    go(page, "packages")
+    page.set_input_files("#package-file", str(good))
+    page.click("#admit-package button[type=submit]")
+    page.wait_for_selector(f"#packages tr[data-package='{good.name}']")
+    assert "Admitted acme-web 1.2.0" in page.text_content("#message")
+    spoiled = make_wheel(
+        tmp_path / "acme_evil-1.0.0-py3-none-any.whl",
+        name="acme-evil",
+        version="1.0.0",
+        extra=lambda archive: archive.writestr("acme_evil/backdoor.py", b"import os\n"),
+    )
+    page.set_input_files("#package-file", str(spoiled))
+    page.click("#admit-package button[type=submit]")
+    page.wait_for_function("document.querySelector('#message').textContent.startsWith('Refused')")
+    assert "backdoor.py is not in RECORD" in page.text_content("#message")
+    assert page.locator(f"#packages tr[data-package='{spoiled.name}']").count() == 0
+    page.screenshot(path=ARTIFACTS / "packages-refused.png", full_page=True)
 
 
 def test_audit_watchdog_and_backup(page: Any, demo: Demo) -> None:

@@ -410,6 +410,57 @@ async function groups(page) {
   );
 }
 
+async function packages(page) {
+  const list = await call("GET", "/packages");
+  const rows = list.map((p) =>
+    el("tr", { dataset: { package: p.filename } },
+      el("td", {}, p.name),
+      el("td", {}, p.version),
+      el("td", {}, p.kinds.join(", ")),
+      el("td", {}, p.tags.join(", ")),
+      el("td", {}, p.sdk),
+      el("td", {}, p.vendor || "unsigned"),
+      el("td", {}, `${when(p.admitted)} by ${p.admitted_by}`),
+      el("td", {}, el("code", { title: "SHA-256" }, p.sha256.slice(0, 16) + "…")),
+    ),
+  );
+  const file = el("input", { type: "file", id: "package-file", accept: ".whl,.spi" });
+  const signature = el("input", { type: "file", id: "package-signature", accept: ".sig" });
+  page.append(
+    el("h2", {}, "Plugin packages"),
+    table(["Package", "Version", "Kinds", "Tags", "argus-sdk", "Vendor", "Admitted", "SHA-256"], rows, { id: "packages" }),
+    el("h3", {}, "Admit a package"),
+    el("p", {}, "Checked before anything of it is unpacked: archive, RECORD hashes, metadata, Argus entry points, argus-sdk range, and the vendor's signature when one is given."),
+    el("form", {
+      id: "admit-package",
+      class: "actions",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (!file.files.length) return say("Choose a .whl or .spi file.", true);
+        const chosen = file.files[0];
+        const query = new URLSearchParams({ filename: chosen.name });
+        if (signature.files.length) {
+          const bytes = new Uint8Array(await signature.files[0].arrayBuffer());
+          query.set("signature", btoa(String.fromCharCode(...bytes)));
+        }
+        const reply = await fetch(`/api/v1/packages?${query}`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${session.secret}`, "Content-Type": "application/octet-stream" },
+          body: chosen,
+        });
+        const body = await reply.json().catch(() => ({}));
+        if (!reply.ok) return say(`Refused: ${body.detail || reply.status}`, true);
+        say(`Admitted ${body.name} ${body.version}.`);
+        await show();
+        say(`Admitted ${body.name} ${body.version}.`);
+      },
+    },
+    el("label", {}, "Package ", file),
+    el("label", {}, "Vendor signature (optional) ", signature),
+    el("button", { type: "submit" }, "Admit")),
+  );
+}
+
 async function audit(page) {
   const params = new URLSearchParams(location.hash.split("?")[1] || "");
   const filters = el("form", {
@@ -489,7 +540,7 @@ async function download(path, name, type) {
   say(`Downloaded ${name}.`);
 }
 
-const PAGES = { servers, cameras, groups, users, profiles, audit, watchdog, backup };
+const PAGES = { servers, cameras, groups, users, profiles, packages, audit, watchdog, backup };
 
 /** Draw the page the address names (#servers, #cameras/<server>, #profiles/<id> …). */
 async function show() {
