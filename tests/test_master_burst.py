@@ -24,7 +24,10 @@ ROUNDS = 4
 
 
 async def burst(base: str, credentials: dict[str, str]) -> list[int]:
-    limits = httpx.Limits(max_connections=NODES, max_keepalive_connections=NODES)
+    # A new connection per heartbeat, as nodes make them (their idle connections expire
+    # before the server's): one kept alive between rounds could be closed by the
+    # server's idle timeout just as it is reused.
+    limits = httpx.Limits(max_connections=NODES, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
 
         async def beat(name: str, credential: str) -> int:

@@ -81,7 +81,13 @@ class Uplink:
         client: httpx.Client | None = None,
     ) -> None:
         self._node = node
-        self._http = client or httpx.Client(base_url=master_url.rstrip("/"), timeout=10)
+        # Idle connections are dropped after 2 s, before the master's server drops them
+        # (5 s): a heartbeat must never go out on a connection being closed under it.
+        self._http = client or httpx.Client(
+            base_url=master_url.rstrip("/"),
+            timeout=10,
+            limits=httpx.Limits(keepalive_expiry=2.0),
+        )
         self._interval = interval
         self._dir = node.host.data_dir
         self._stop = threading.Event()
