@@ -11,23 +11,10 @@ import httpx
 import pytest
 
 from argus.testing import Cluster, free_port
+from argus.testing.demo import joining_node_config
 
 PASSWORD = "admin-password-for-tests"
 SIM = {"main_profile": "360p", "sub_profile": None, "loop_seconds": 2}
-
-
-def node_toml(root: Path, name: str, port: int, master_port: int) -> Path:
-    (root / f"{name}-disk").mkdir()
-    (root / f"{name}-token").write_text("")
-    path = root / f"{name}.toml"
-    path.write_text(
-        f'[node]\nid = "{name}"\ndata_dir = "{root / name}"\nlisten = "127.0.0.1:{port}"\n'
-        f'master_url = "http://127.0.0.1:{master_port}"\n'
-        f'enrolment_token_file = "{root / f"{name}-token"}"\nheartbeat_seconds = 0.5\n\n'
-        f'[storage]\nbackend = "segments"\n'
-        f'settings = {{ disks = [{{ path = "{root / f"{name}-disk"}", min_free_mb = 0 }}] }}\n'
-    )
-    return path
 
 
 @pytest.mark.slow
@@ -53,7 +40,7 @@ def test_configuration_reaches_one_node_and_leaves_the_other_untouched(tmp_path:
         admin = {"Authorization": f"Bearer {session}"}
         for name, port in (("node-a", aport), ("node-b", bport)):
             token = api.post("/nodes", json={"name": name}, headers=admin).json()["token"]
-            node_toml(tmp_path, name, port, mport)
+            joining_node_config(tmp_path, name, port, mport)
             (tmp_path / f"{name}-token").write_text(token)
         add = api.post(
             "/nodes/node-b/devices",

@@ -19,24 +19,12 @@ import httpx
 import pytest
 
 from argus.testing import Cluster, free_port
+from argus.testing.demo import joining_node_config
 from argus.testing.faketime import library, skewed_clock_env
 
 PASSWORD = "admin-password-for-tests"
 SKEW = 4.0
 SIM = {"main_profile": "360p", "sub_profile": None, "loop_seconds": 2}
-
-
-def node_toml(root: Path, name: str, port: int, master_port: int) -> Path:
-    (root / f"{name}-disk").mkdir()
-    path = root / f"{name}.toml"
-    path.write_text(
-        f'[node]\nid = "{name}"\ndata_dir = "{root / name}"\nlisten = "127.0.0.1:{port}"\n'
-        f'master_url = "http://127.0.0.1:{master_port}"\n'
-        f'enrolment_token_file = "{root / f"{name}-token"}"\nheartbeat_seconds = 0.5\n\n'
-        f'[storage]\nbackend = "segments"\n'
-        f'settings = {{ disks = [{{ path = "{root / f"{name}-disk"}", min_free_mb = 0 }}] }}\n'
-    )
-    return path
 
 
 @pytest.mark.slow
@@ -67,7 +55,7 @@ def test_clock_offsets_are_measured_and_corrected_and_a_dead_node_is_reported(
         for name, port in (("true-node", aport), ("fast-node", bport)):
             token = api.post("/nodes", json={"name": name}, headers=admin).json()["token"]
             (tmp_path / f"{name}-token").write_text(token)
-            node_toml(tmp_path, name, port, mport)
+            joining_node_config(tmp_path, name, port, mport)
             device = {"ident": f"{name}-cam", "driver": "sim", "settings": {"name": name, **SIM}}
             added = api.post(f"/nodes/{name}/devices", headers=admin, json=device)
             assert added.status_code == 201, added.text

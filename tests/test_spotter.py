@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io as io_module
 import os
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +20,9 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from argus.testing import Cluster, DistFactory, free_port
-from argus.testing.browser import CHROMIUM_ARGS, artifacts_dir, chromium, missing
+from argus.testing import DistFactory
+from argus.testing.browser import artifacts_dir, chromium_browser, missing
+from argus.testing.demo import RunningDemo, running_demo
 
 pytestmark = [
     pytest.mark.slow,
@@ -33,16 +33,7 @@ ARTIFACTS = artifacts_dir(Path(__file__).parent.parent / "test-artifacts" / "spo
 OPERATOR_PASSWORD = "operator password 7"
 
 
-class Demo:
-    def __init__(self, master: str, password: str) -> None:
-        self.master, self.password = master, password
-        self.api = httpx.Client(base_url=f"{master}/api/v1", timeout=30)
-
-    def login(self, username: str, password: str) -> dict[str, Any]:
-        reply = self.api.post("/login", json={"username": username, "password": password})
-        assert reply.status_code == 200, reply.text
-        body: dict[str, Any] = reply.json()
-        return body
+Demo = RunningDemo
 
 
 PROBE_JS = """
@@ -91,22 +82,9 @@ def install_probe(site: Path) -> None:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     root = tmp_path_factory.mktemp("spotter")
     install_probe(root / "site")
-    mport, nport = free_port(), free_port()
-    cluster = Cluster(root, ignore=(httpx.TransportError, FileNotFoundError))
-    ports = ["--master-port", str(mport), "--node-port", str(nport)]
     path = [str(root / "site"), *filter(None, [os.environ.get("PYTHONPATH")])]
-    proc = cluster.run(
-        "demo",
-        ["demo", "--data", str(root / "data"), *ports],
-        ARGUS_ADMIN_PASSWORD="",
-        PYTHONPATH=os.pathsep.join(path),
-    )
-    try:
-        password = cluster.wait(
-            lambda: (root / "data" / "admin-password").read_text().strip(), "the demo"
-        )
-        cluster.wait(lambda: "open Spotter at" in proc.output(), "the demo's welcome")
-        demo = Demo(f"http://127.0.0.1:{mport}", password)
+    with running_demo(root, PYTHONPATH=os.pathsep.join(path)) as demo:
+        password = demo.password
         # An operator who may watch two cameras live, and nothing else.
         admin = {"Authorization": f"Bearer {demo.login('admin', password)['session']}"}
         grants = [
@@ -124,19 +102,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         }
         assert demo.api.post("/users", json=user, headers=admin).status_code == 201
         yield demo
-    finally:
-        status = cluster.stop(proc, signal.SIGINT)
-        assert status == 0, proc.output()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 def log_in(page: Any, demo: Demo, username: str, password: str) -> None:

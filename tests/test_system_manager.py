@@ -9,7 +9,6 @@ backup. Screenshots of every page go to the test artifacts.
 from __future__ import annotations
 
 import json
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from argus.testing import Cluster, free_port
-from argus.testing.browser import CHROMIUM_ARGS, artifacts_dir, chromium, missing
+from argus.testing.browser import artifacts_dir, chromium_browser, missing
+from argus.testing.demo import RunningDemo, running_demo
 
 pytestmark = [
     pytest.mark.slow,
@@ -40,44 +39,19 @@ PAGES = (
 )
 
 
-class Demo:
-    def __init__(self, master: str, password: str) -> None:
-        self.master, self.password = master, password
-        self.api = httpx.Client(base_url=f"{master}/api/v1", timeout=30)
-
-    def admin(self) -> dict[str, str]:
-        reply = self.api.post("/login", json={"username": "admin", "password": self.password})
-        return {"Authorization": f"Bearer {reply.json()['session']}"}
+Demo = RunningDemo
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    root = tmp_path_factory.mktemp("manager")
-    mport, nport = free_port(), free_port()
-    cluster = Cluster(root, ignore=(httpx.TransportError, FileNotFoundError))
-    ports = ["--master-port", str(mport), "--node-port", str(nport)]
-    proc = cluster.run(
-        "demo", ["demo", "--data", str(root / "data"), *ports], ARGUS_ADMIN_PASSWORD=""
-    )
-    try:
-        password = cluster.wait(
-            lambda: (root / "data" / "admin-password").read_text().strip(), "the demo"
-        )
-        cluster.wait(lambda: "open Spotter at" in proc.output(), "the demo's welcome")
-        yield Demo(f"http://127.0.0.1:{mport}", password)
-    finally:
-        status = cluster.stop(proc, signal.SIGINT)
-        assert status == 0, proc.output()
+    with running_demo(tmp_path_factory.mktemp("manager")) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

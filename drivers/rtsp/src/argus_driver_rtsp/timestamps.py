@@ -17,6 +17,7 @@ packet, and then advanced by media time only (:class:`WallClock`).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -77,6 +78,18 @@ class TrackTimeline:
         if advance <= 0:
             return False
         return advance <= (arrival - self._last_arrival + MAX_TIMESTAMP_LEAD) * self._rate
+
+
+def log_rebase(log: logging.Logger, where: str, codec: str, count: int) -> None:
+    """Report a track's timestamp jump: the first at INFO, the rest at DEBUG."""
+    log.log(
+        logging.INFO if count == 1 else logging.DEBUG,
+        "%s: %s timestamps jumped (%d times on this connection); the track continues "
+        "without the jump",
+        where,
+        codec,
+        count,
+    )
 
 
 class WallClock:

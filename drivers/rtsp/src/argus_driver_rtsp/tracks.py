@@ -17,7 +17,7 @@ from av.video.stream import VideoStream
 
 from argus_driver_rtsp import bitstream
 from argus_driver_rtsp.const import AUDIO_CODECS, VIDEO_CODECS
-from argus_driver_rtsp.timestamps import TrackTimeline
+from argus_driver_rtsp.timestamps import TrackTimeline, log_rebase
 from argus_sdk import (
     ChannelKind,
     DeviceUnavailable,
@@ -68,15 +68,7 @@ class Track:
 
     def note_rebase(self, log: logging.Logger, where: str) -> None:
         self.rebases += 1
-        level = logging.INFO if self.rebases == 1 else logging.DEBUG
-        log.log(
-            level,
-            "%s: %s timestamps jumped (%d times on this connection); the track continues "
-            "without the jump",
-            where,
-            self.description.codec,
-            self.rebases,
-        )
+        log_rebase(log, where, self.description.codec, self.rebases)
 
 
 def select_tracks(

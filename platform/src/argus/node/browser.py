@@ -18,15 +18,13 @@ from typing import Any
 
 import av
 from av.bitstream import BitStreamFilterContext
-from av.codec.context import CodecContext
 from av.video.codeccontext import VideoCodecContext
 
-from argus.node.rendition import BROWSER_CODECS, GOP_SECONDS, scaled
+from argus.node.rendition import h264_description, h264_encoder
 from argus_sdk import ChannelKind, StreamDescription, StreamPacket, TrackDescription
 from argus_sdk.fmp4 import Muxer
 
-#: Audio sample entries a browser plays from MP4.
-BROWSER_AUDIO = (b"mp4a",)
+#: Audio sample entries a browser cannot play from MP4 (G.711).
 UNPLAYABLE_AUDIO = (b"ulaw", b"alaw")
 
 
@@ -123,16 +121,8 @@ def _transcoded(
         if frame.pts is None:
             continue
         if encoder is None:
-            width, height = scaled(frame.width, frame.height)
-            made = CodecContext.create("libx264", "w")
-            assert isinstance(made, VideoCodecContext)
-            made.width, made.height, made.pix_fmt = width, height, "yuv420p"
-            made.time_base, made.framerate = time_base, rate
-            made.gop_size, made.max_b_frames = max(1, round(GOP_SECONDS * rate)), 0
-            made.options = {"preset": "ultrafast", "tune": "zerolatency"}
-            made.open()
-            encoder = made
-            muxer = Muxer(_description(name, time_base, width, height))
+            encoder = h264_encoder(frame, time_base, rate)
+            muxer = Muxer(h264_description(name, encoder, time_base))
         assert muxer is not None
         image = frame.reformat(encoder.width, encoder.height, "yuv420p")
         image.pts, image.time_base = frame.pts, time_base
@@ -163,6 +153,3 @@ def _packet(packet: av.Packet[Any], time_base: Fraction) -> StreamPacket:
         wall_time=float(pts * time_base),
         duration=packet.duration or 0,
     )
-
-
-__all__ = ["BROWSER_AUDIO", "BROWSER_CODECS", "for_browser", "playable"]

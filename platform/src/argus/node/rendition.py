@@ -152,32 +152,10 @@ class Rendition:
         # The codec contexts are released with their last reference, here.
 
     def _encoder(self, frame: VideoFrame, time_base: Fraction) -> VideoCodecContext:
-        width, height = scaled(frame.width, frame.height)
         video = self.worker.description.video if self.worker.description else None
         rate = video.frame_rate if video is not None and video.frame_rate else Fraction(25)
-        encoder = CodecContext.create("libx264", "w")
-        assert isinstance(encoder, VideoCodecContext)
-        encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
-        encoder.time_base = time_base
-        encoder.framerate = rate
-        encoder.gop_size = max(1, round(GOP_SECONDS * rate))
-        encoder.max_b_frames = 0
-        encoder.options = {"preset": "ultrafast", "tune": "zerolatency"}
-        encoder.open()
-        self.description = StreamDescription(
-            self.worker.stream,
-            (
-                TrackDescription(
-                    0,
-                    ChannelKind.VIDEO,
-                    "h264",
-                    time_base,
-                    width=width,
-                    height=height,
-                    frame_rate=rate,
-                ),
-            ),
-        )
+        encoder = h264_encoder(frame, time_base, rate)
+        self.description = h264_description(self.worker.stream, encoder, time_base)
         return encoder
 
     def _encode(
@@ -214,6 +192,42 @@ class Rendition:
                 except Exception:  # a viewer's fault must not stop the others
                     log.exception("rendition viewer failed; removed")
                     self._viewers = [v for v in self._viewers if v != viewer]
+
+
+def h264_encoder(frame: VideoFrame, time_base: Fraction, rate: Fraction) -> VideoCodecContext:
+    """x264 for a browser: ``frame``'s picture scaled to at most :data:`MAX_HEIGHT` lines,
+    tuned for latency, a keyframe every :data:`GOP_SECONDS`, no B-frames, parameter sets
+    in band."""
+    width, height = scaled(frame.width, frame.height)
+    encoder = CodecContext.create("libx264", "w")
+    assert isinstance(encoder, VideoCodecContext)
+    encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
+    encoder.time_base, encoder.framerate = time_base, rate
+    encoder.gop_size = max(1, round(GOP_SECONDS * rate))
+    encoder.max_b_frames = 0
+    encoder.options = {"preset": "ultrafast", "tune": "zerolatency"}
+    encoder.open()
+    return encoder
+
+
+def h264_description(
+    name: str, encoder: VideoCodecContext, time_base: Fraction
+) -> StreamDescription:
+    """The stream an :func:`h264_encoder` makes: one H.264 video track."""
+    return StreamDescription(
+        name,
+        (
+            TrackDescription(
+                0,
+                ChannelKind.VIDEO,
+                "h264",
+                time_base,
+                width=encoder.width,
+                height=encoder.height,
+                frame_rate=encoder.framerate,
+            ),
+        ),
+    )
 
 
 #: Put in the queue when packets were dropped: decoding restarts at a keyframe.

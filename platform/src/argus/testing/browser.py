@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 #: Where the web client tests keep their screenshots (kept by CI as artifacts).
 ARTIFACTS_ENV = "ARGUS_TEST_ARTIFACTS"
@@ -47,3 +50,16 @@ def artifacts_dir(default: Path) -> Path:
     path = Path(os.environ.get(ARTIFACTS_ENV) or default)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """The system's Chromium, headless, through Playwright (a ``Browser``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

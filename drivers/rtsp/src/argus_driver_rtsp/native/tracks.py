@@ -19,7 +19,7 @@ from argus_driver_rtsp import bitstream
 from argus_driver_rtsp.native import params
 from argus_driver_rtsp.native.depacketize import G711, H264, H265, Aac, Depacketizer, Unit
 from argus_driver_rtsp.native.sdp import Media
-from argus_driver_rtsp.timestamps import TrackTimeline
+from argus_driver_rtsp.timestamps import TrackTimeline, log_rebase
 from argus_sdk import ChannelKind, TrackDescription, Unsupported
 
 _VIDEO = {"H264": "h264", "H265": "hevc"}
@@ -50,15 +50,7 @@ class NativeTrack:
 
     def note_rebase(self, log: logging.Logger, where: str) -> None:
         self.rebases += 1
-        level = logging.INFO if self.rebases == 1 else logging.DEBUG
-        log.log(
-            level,
-            "%s: %s timestamps jumped (%d times on this connection); the track continues "
-            "without the jump",
-            where,
-            self.description.codec,
-            self.rebases,
-        )
+        log_rebase(log, where, self.description.codec, self.rebases)
 
 
 def select_tracks(

@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import shutil
-from pathlib import Path
 from typing import Annotated
 
 import anyio.to_thread
@@ -113,7 +111,7 @@ async def admit(
                     )
                 out.write(chunk)
     except BaseException:
-        await anyio.to_thread.run_sync(_discard, upload)
+        await anyio.to_thread.run_sync(packages.discard, upload)
         raise
 
     def run() -> PluginPackage:
@@ -129,7 +127,3 @@ async def admit(
         )
 
     return package_out(await anyio.to_thread.run_sync(run))
-
-
-def _discard(upload: Path) -> None:
-    shutil.rmtree(upload.parent, ignore_errors=True)

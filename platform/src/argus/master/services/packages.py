@@ -51,6 +51,11 @@ def incoming_path(store: Path, filename: str) -> Path:
     return folder / filename
 
 
+def discard(upload: Path) -> None:
+    """Remove an upload with its own incoming folder (made by :func:`incoming_path`)."""
+    shutil.rmtree(upload.parent, ignore_errors=True)
+
+
 def vendor_keys(folder: Path | None) -> dict[str, Ed25519PublicKey]:
     """The trusted vendors' public keys: ``<vendor>.pem`` files in ``folder``."""
     if folder is None or not folder.is_dir():
@@ -130,7 +135,7 @@ def admit(
         )
         return package
     finally:
-        shutil.rmtree(upload.parent, ignore_errors=True)  # the upload's own folder
+        discard(upload)
 
 
 def packages(session: Session) -> list[PluginPackage]:
