@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from pathlib import Path
 from types import FrameType
 
@@ -16,6 +17,7 @@ from argus.clocksync import CorrectedClock
 from argus.kernel import Kernel
 from argus.node import config as node_config
 from argus.node.api import NodeAuth, create_app, load_or_create_token
+from argus.node.plugins import PluginStore
 from argus.node.runtime import Node
 from argus.node.status import RateSampler
 from argus.node.uplink import Uplink, load_clock_offset
@@ -29,10 +31,11 @@ CONFIG = typer.Option(Path("argus-node.toml"), "--config", "-c", help="Node conf
 
 
 def _build(path: Path, *, with_devices: bool = True) -> Node:
-    kernel = Kernel()
-    kernel.load()
     try:
         config = node_config.load(path)
+        _use_plugin_store(config.node.data_dir)
+        kernel = Kernel()
+        kernel.load()
         if not with_devices:
             config = config.model_copy(update={"devices": []})
         clock: Clock = SystemClock()
@@ -45,6 +48,15 @@ def _build(path: Path, *, with_devices: bool = True) -> Node:
     except ArgusError as exc:
         console.print(f"[bold red]cannot start the node:[/] {exc}")
         raise typer.Exit(2) from exc
+
+
+def _use_plugin_store(data_dir: Path) -> None:
+    """Put the plugin store's active versions at the front of ``sys.path`` (before the
+    kernel discovers plugins), after removing what an interrupted install left."""
+    store = PluginStore(data_dir.resolve() / "plugin-store")
+    store.recover()
+    entries = [str(p) for p in store.sys_path_entries()]
+    sys.path[:0] = [e for e in entries if e not in sys.path]
 
 
 @app.command()
