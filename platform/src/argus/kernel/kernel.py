@@ -8,13 +8,18 @@ carries on with the others.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
+import sys
 import threading
 import traceback
 from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pluggy
+from packaging.utils import canonicalize_name
 from stevedore import NamedExtensionManager
 
 from argus.kernel.calls import (
@@ -72,15 +77,93 @@ class Kernel:
     def load(self) -> None:
         """Discover and load every plugin of every Argus group; a plugin's fault never raises."""
         plan = self._judge(find_candidates(self._groups))
-        loaded = self._import(plan)
-        for name, plugin in loaded.items():
-            self._register(self._records[name], plugin)
+        self._load_plan(plan)
         self.pm.check_pending()
         counts = {s: sum(r.status is s for r in self._records.values()) for s in PluginStatus}
         log.info("plugins: %s", ", ".join(f"{n} {s.value}" for s, n in counts.items()))
 
+    def unload(self, distribution: str, *, location: Path | None = None) -> list[str]:
+        """Unregister every plugin of ``distribution`` and forget their records.
+
+        Called by the node before a plugin package's active version changes.
+        Calls already under way finish; later calls skip these plugins.
+
+        :param location: the site folder the distribution was imported from (a
+            plugin store version). It leaves ``sys.path`` and every module whose
+            file lies under it leaves ``sys.modules`` — never the platform's or
+            the SDK's. Without it no module is purged.
+        :returns: the plugin names unloaded, sorted.
+        """
+        wanted = canonicalize_name(distribution)
+        with self._lock:
+            names = sorted(
+                n for n, r in self._records.items() if canonicalize_name(r.distribution) == wanted
+            )
+            for name in names:
+                plugin = self.pm.get_plugin(name)
+                if plugin is not None:
+                    self.pm.unregister(plugin, name=name)
+                del self._records[name]
+        purged = _forget_location(location) if location is not None else []
+        log.info("unloaded %s: %s; %d modules purged", distribution, names, len(purged))
+        return names
+
+    def reload(
+        self, distribution: str, *, old: Path | None = None, new: Path | None = None
+    ) -> list[PluginRecord]:
+        """Unload ``distribution`` and load it again from what is installed now.
+
+        The other plugins stay registered and untouched. With ``old`` and ``new``
+        (plugin store versions), ``old`` leaves ``sys.path`` and its modules are
+        purged (see :meth:`unload`), then ``new`` goes to the front of
+        ``sys.path``. Without ``new`` the distribution is gone unless another
+        copy of it is still installed. Loading gives the guarantees of
+        :meth:`load`: a plugin that fails to import (or calls ``sys.exit``),
+        does not support this platform or has wrong hooks is quarantined.
+
+        :returns: the distribution's plugin records after the reload, sorted by
+            name; a plugin whose name another distribution already has is
+            returned quarantined but not kept.
+        """
+        self.unload(distribution, location=old)
+        if new is not None:
+            sys.path.insert(0, str(new))
+        importlib.invalidate_caches()
+        wanted = canonicalize_name(distribution)
+        ours = [
+            c for c in find_candidates(self._groups) if canonicalize_name(c.distribution) == wanted
+        ]
+        refused: list[PluginRecord] = []
+        for cand in ours:
+            other = self._records.get(cand.name)
+            if other is not None:  # the running owner keeps the name
+                record = self._new_record(cand)
+                record.status, record.reason = (
+                    PluginStatus.QUARANTINED,
+                    (
+                        f"plugin name {cand.name!r} is provided by both {other.distribution} "
+                        f"and {cand.distribution}"
+                    ),
+                )
+                log.warning("plugin %s of %s refused: %s", cand.name, distribution, record.reason)
+                refused.append(record)
+        accepted = [c for c in ours if c.name not in self._records]
+        self._load_plan(self._judge(accepted))
+        names = {c.name for c in accepted}
+        records = [r for r in self._records.values() if r.name in names] + refused
+        for record in records:
+            log.info(
+                "plugin %s %s: %s %s",
+                record.name,
+                record.version,
+                record.status.value,
+                record.reason,
+            )
+        return sorted(records, key=lambda r: r.name)
+
     def _judge(self, candidates: list[Candidate]) -> dict[str, list[str]]:
-        """Make a record per plugin name; return group → names that may be imported."""
+        """Make a record per plugin name; return group → names of ``candidates`` that may be
+        imported."""
         for cand in candidates:
             record = self._records.get(cand.name)
             if record is None:
@@ -93,8 +176,9 @@ class Kernel:
                 record.groups.append(cand.group)
                 record.kinds.append(KINDS[cand.group][0])
         plan: dict[str, list[str]] = {}
+        names = {c.name for c in candidates}
         for record in self._records.values():
-            if record.status is PluginStatus.LOADED:
+            if record.name in names and record.status is PluginStatus.LOADED:
                 for group in record.groups:
                     plan.setdefault(group, []).append(record.name)
         return plan
@@ -123,6 +207,11 @@ class Kernel:
                 f"and {cand.distribution}"
             )
         self._quarantine(record, reason)
+
+    def _load_plan(self, plan: Mapping[str, list[str]]) -> None:
+        loaded = self._import(plan)
+        for name, plugin in loaded.items():
+            self._register(self._records[name], plugin)
 
     def _import(self, plan: Mapping[str, list[str]]) -> dict[str, object]:
         """Import the planned plugins with stevedore; failures quarantine their plugin.
@@ -211,7 +300,9 @@ class Kernel:
 
     def _account(self, plugin: str, hook: str, error: BaseException | None) -> None:
         with self._lock:
-            record = self._records[plugin]
+            record = self._records.get(plugin)
+            if record is None:  # unloaded while the call ran
+                return
             if error is None:
                 record.failures = 0
                 return
@@ -233,6 +324,33 @@ class Kernel:
         for name, plugin in list(self.pm.list_name_plugin()):
             if plugin is not None:
                 self.pm.unregister(plugin, name=name)
+
+
+#: Import packages of the host: never purged, whatever folder they seem to come from.
+_HOST_PACKAGES = ("argus", "argus_sdk")
+
+
+def _forget_location(location: Path) -> list[str]:
+    """Take ``location`` off ``sys.path`` and its modules out of ``sys.modules``.
+
+    :returns: the names of the modules purged.
+    """
+    roots = {str(location), os.path.realpath(location)}
+    sys.path[:] = [p for p in sys.path if p not in roots]
+    for root in roots:
+        sys.path_importer_cache.pop(root, None)
+    prefixes = tuple(root.rstrip(os.sep) + os.sep for root in roots)
+    purged = []
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] in _HOST_PACKAGES:
+            continue
+        files = [getattr(module, "__file__", None) or ""]
+        files += list(getattr(module, "__path__", None) or [])
+        if any(isinstance(f, str) and f.startswith(prefixes) for f in files):
+            del sys.modules[name]
+            purged.append(name)
+    importlib.invalidate_caches()
+    return purged
 
 
 def _brief(err: BaseException) -> str:
