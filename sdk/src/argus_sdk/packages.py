@@ -15,8 +15,10 @@ precise reason (:class:`PackageRefused`):
 - at least one Argus entry-point group in ``entry_points.txt``;
 - an ``argus-sdk`` requirement that some released platform API satisfies.
 
-The master runs it at admission (``argus packages add``); ``argus-sdk check`` runs the
-same function for a developer before they publish.
+The master runs it at admission (``argus packages add``); ``argus-sdk check`` and
+``argus-sdk build`` (:mod:`argus_sdk.cli`) run the same function for a developer before
+they publish. A vendor signature, when given, is checked after it by
+:func:`argus_sdk.signing.check_signature`, again by both.
 """
 
 from __future__ import annotations

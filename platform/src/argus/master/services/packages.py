@@ -17,7 +17,6 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,9 +26,9 @@ from argus.master.db.enums import AuditResult
 from argus.master.services import access
 from argus.master.services.audit import Actor, Target, record
 from argus.master.services.errors import Conflict, Invalid
-from argus.security.tokens import load_public_key
 from argus_sdk import Clock
 from argus_sdk.packages import PackageInfo, PackageRefused, inspect_package
+from argus_sdk.signing import check_signature, load_vendor_keys
 
 FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,250}\.(whl|spi)")
 INCOMING = ".incoming"
@@ -57,13 +56,14 @@ def discard(upload: Path) -> None:
 
 
 def vendor_keys(folder: Path | None) -> dict[str, Ed25519PublicKey]:
-    """The trusted vendors' public keys: ``<vendor>.pem`` files in ``folder``."""
+    """The trusted vendors' public keys: ``<vendor>.pem`` files in ``folder`` (none
+    when it is unset or missing).
+
+    :raises argus_sdk.signing.VendorKeyError: a ``.pem`` there is not an Ed25519 public key.
+    """
     if folder is None or not folder.is_dir():
         return {}
-    keys = {}
-    for pem in sorted(folder.glob("*.pem")):
-        keys[pem.stem] = load_public_key(pem.read_text())
-    return keys
+    return load_vendor_keys(folder)
 
 
 def admit(
@@ -88,7 +88,7 @@ def admit(
         access.require_admin(session, clock, actor, action="package.admit", target=target)
         try:
             info = inspect_package(upload)
-            vendor = _vendor(upload, signature, vendors or {}, require_vendor)
+            vendor = check_signature(upload, signature, vendors or {}, required=require_vendor)
         except PackageRefused as exc:
             record(
                 session,
@@ -142,28 +142,6 @@ def packages(session: Session) -> list[PluginPackage]:
     return list(
         session.scalars(select(PluginPackage).order_by(PluginPackage.name, PluginPackage.version))
     )
-
-
-def _vendor(
-    path: Path,
-    signature: bytes | None,
-    vendors: Mapping[str, Ed25519PublicKey],
-    required: bool,
-) -> str:
-    if signature is None:
-        if required:
-            raise PackageRefused(
-                f"{path.name}: unsigned, and this master requires a vendor signature"
-            )
-        return ""
-    data = path.read_bytes()
-    for vendor, key in vendors.items():
-        try:
-            key.verify(signature, data)
-        except InvalidSignature:
-            continue
-        return vendor
-    raise PackageRefused(f"{path.name}: its signature is not by a trusted vendor")
 
 
 def _snapshot(package: PluginPackage, info: PackageInfo) -> dict[str, object]:
