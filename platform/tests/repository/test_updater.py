@@ -455,3 +455,18 @@ def test_a_refused_credential_and_an_unreachable_master_are_reported(
         pytest.raises(RepositoryError, match="could not be reached"),
     ):
         n.target(WHEEL)
+
+
+def test_a_missing_file_and_an_unusable_trusted_root_are_reported(
+    master: Master, node: PackageUpdater, node_dir: Path
+) -> None:
+    node.refresh()
+    master.overrides["metadata/timestamp.json"] = 404
+    refused(node, r"the master's repository refused a request: .*timestamp\.json answered HTTP 404")
+
+    (node_dir / "root_history" / "1.root.json").write_bytes(b"garbage")
+    with (
+        PackageUpdater(node_dir, master.base_url) as again,
+        pytest.raises(RepositoryError, match=r"the node's trusted root in .* is unusable"),
+    ):
+        again.refresh()

@@ -173,8 +173,9 @@ class PackageUpdater:
             self._refresh()
 
     def target(self, path: str) -> TargetInfo:
-        """The signed information of the package ``path`` (refreshing first if this
-        updater has not refreshed yet, or its last refresh failed).
+        """The signed information of the package ``path``, from the metadata of the last
+        successful :meth:`refresh` (refreshing first if there was none, or the last
+        one failed).
 
         :raises RepositoryError: no such target is signed, or the refresh failed.
         """
@@ -260,9 +261,11 @@ class PackageUpdater:
 
     def _explain(self, exc: Exception, trusted: _Trusted) -> str:
         """What was refused, in words, from tuf's exception and the file it was about."""
-        url = self._fetcher.last_url or ""
         if isinstance(exc, tuf.DownloadError):
             return _explain_fetch(exc)
+        if self._fetcher.last_url is None:
+            return f"the node's trusted root in {self._dir} is unusable: {exc}"
+        url = self._fetcher.last_url
         request = METADATA_REQUEST.fullmatch(url.rpartition("/")[2])
         if request is None:
             return f"the repository's metadata was refused: {exc}"
@@ -354,6 +357,8 @@ def _explain_version(
 def _explain_fetch(exc: tuf.DownloadError) -> str:
     if isinstance(exc, tuf.DownloadHTTPError) and exc.status_code in (401, 403):
         return f"the master refused the node's credential: {exc}"
+    if isinstance(exc, tuf.DownloadHTTPError):
+        return f"the master's repository refused a request: {exc}"
     if isinstance(exc, tuf.DownloadLengthMismatchError):
         return f"a metadata file is longer than allowed: refused ({exc})"
     cause = exc.__cause__
