@@ -470,3 +470,19 @@ def test_a_missing_file_and_an_unusable_trusted_root_are_reported(
         pytest.raises(RepositoryError, match=r"the node's trusted root in .* is unusable"),
     ):
         again.refresh()
+
+
+def test_a_root_served_under_another_version_is_refused(
+    master: Master, node: PackageUpdater, node_dir: Path
+) -> None:
+    node.refresh()
+    before = trusted(node_dir)
+    master.clock.sleep(6 * 365 * 86400)
+    assert master.repo.refresh()  # root version 2
+    master.overrides["metadata/2.root.json"] = master.file("1.root.json")
+
+    refused(node, "the master served root version 1 as version 2")
+    assert trusted(node_dir) == before
+    assert not (node_dir / "root_history" / "2.root.json").exists()
+    master.overrides.clear()
+    node.refresh()

@@ -330,7 +330,9 @@ def _explain_version(
     if expected is not None and version != expected:
         if before is not None and version < before:
             return f"rollback: {role} version {version} is older than the trusted version {before}"
-        above = "timestamp" if role == "snapshot" else "snapshot" if role == "targets" else role
+        if role == "root":
+            return f"the master served root version {version} as version {expected}"
+        above = "timestamp" if role == "snapshot" else "snapshot"
         return (
             f"mix-and-match: the master served {role} version {version} where the signed "
             f"{above} metadata names version {expected}"
