@@ -28,7 +28,7 @@ from argus.master.api import create_app as create_master_app
 from argus.master.clocks import ClockWatch
 from argus.master.config import MasterConfig, MasterSection
 from argus.master.db.enums import ActorKind
-from argus.master.runtime import ADMIN_PASSWORD_ENV, Master, OfflineSweeper
+from argus.master.runtime import ADMIN_PASSWORD_ENV, Master, OfflineSweeper, RolloutDriver
 from argus.master.services import configuration, registry
 from argus.master.services.audit import Actor
 from argus.master.services.errors import NotFound
@@ -157,7 +157,7 @@ class DemoSystem:
         self._node_port = node_port
         self.node: Node | None = None
         self.uplink: Uplink | None = None
-        self._parts: list[Served | OfflineSweeper | ClockWatch | RateSampler] = []
+        self._parts: list[Served | OfflineSweeper | ClockWatch | RolloutDriver | RateSampler] = []
 
     def start(self) -> None:
         """Bring everything up; on failure, what started is stopped again.
@@ -178,7 +178,11 @@ class DemoSystem:
         )
         master_api.start()
         self._parts.append(master_api)
-        for part in (OfflineSweeper(self.master), ClockWatch(self.master)):
+        for part in (
+            OfflineSweeper(self.master),
+            ClockWatch(self.master),
+            RolloutDriver(self.master),
+        ):
             part.start()
             self._parts.append(part)
 

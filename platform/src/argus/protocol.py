@@ -176,6 +176,37 @@ class AuditReport(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict, description="Stream, times, token id.")
 
 
+class PluginState(enum.StrEnum):
+    """Where a plugin package stands on a node (:class:`PluginReport`)."""
+
+    INSTALLING = "installing"  # downloading, verifying, unpacking, activating, checking
+    ACTIVE = "active"  # the desired version runs and passed its health check
+    FAILED = "failed"  # could not be installed; the previous version (if any) still runs
+    ROLLED_BACK = "rolled-back"  # activated, failed its health check, previous one back
+    REMOVED = "removed"  # removed as the master asked
+
+
+class PluginReport(BaseModel):
+    """One plugin package of the node's plugin store, as a heartbeat reports it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    project: str = Field(max_length=128, description="Canonical project name.")
+    version: str | None = Field(
+        default=None, max_length=64, description="The version active now; None: none."
+    )
+    target: str = Field(
+        default="",
+        max_length=512,
+        description="The repository target (package file) the state is about: the one the "
+        "master asked for.",
+    )
+    state: PluginState
+    detail: str = Field(
+        default="", max_length=2048, description="Why it failed or was rolled back."
+    )
+
+
 class Heartbeat(BaseModel):
     """What a node tells the master every few seconds: that it is alive, and its health.
 
@@ -207,6 +238,24 @@ class Heartbeat(BaseModel):
         description="Uses of video on this node since the last accepted heartbeat, oldest "
         "first, for the master's audit trail.",
     )
+    api_version: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The platform API (argus_sdk.API_VERSION) the node offers plugins: "
+        "which packages' argus-sdk ranges fit it.",
+    )
+    wheel_tags: list[str] | None = Field(
+        default=None,
+        max_length=200,
+        description="The node's wheel tags, most preferred first (as at enrolment); None: "
+        "unchanged.",
+    )
+    plugins: list[PluginReport] | None = Field(
+        default=None,
+        max_length=500,
+        description="The packages of the node's plugin store; None: the node does not "
+        "manage plugin packages.",
+    )
 
 
 class HeartbeatReply(BaseModel):
@@ -229,6 +278,29 @@ class HeartbeatReply(BaseModel):
         description="The node's clock minus the master's, in seconds, as the master last "
         "measured it (NTP-style exchanges with the node's /api/v1/clock); None: not measured "
         "yet. The node subtracts it from its recording timestamps.",
+    )
+    plugins: list[DesiredPlugin] | None = Field(
+        default=None,
+        description="Every plugin package the node should run from its plugin store; "
+        "packages of the store not listed are deactivated. None: the node reported no "
+        "plugin store.",
+    )
+
+
+class DesiredPlugin(BaseModel):
+    """A plugin package the master wants a node to run: one variant (file) of one version,
+    published in the master's package repository as ``target``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    project: str = Field(max_length=128, description="Canonical project name.")
+    version: str = Field(max_length=64)
+    target: str = Field(
+        max_length=512, description="Repository target path: <project>/<version>/<file>."
+    )
+    dependencies: list[str] = Field(
+        default_factory=list,
+        description="Repository targets of the dependency wheels it needs on this node.",
     )
 
 

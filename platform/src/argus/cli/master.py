@@ -62,7 +62,7 @@ def run(config: Path = CONFIG) -> None:
     """
     from argus.master.api import create_app
     from argus.master.clocks import ClockWatch
-    from argus.master.runtime import Master, OfflineSweeper
+    from argus.master.runtime import Master, OfflineSweeper, RolloutDriver
 
     parsed = _config(config)
     kernel = Kernel()
@@ -95,11 +95,14 @@ def run(config: Path = CONFIG) -> None:
     sweeper.start()
     clocks = ClockWatch(master)
     clocks.start()
+    rollouts = RolloutDriver(master)
+    rollouts.start()
     console.print(f"master {master.id}: API on http://{parsed.master.listen}")
     try:
         server.run()
     finally:
         console.print("stopping …")
+        rollouts.stop()
         clocks.stop()
         sweeper.stop()
         master.close()

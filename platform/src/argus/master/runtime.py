@@ -22,7 +22,7 @@ from argus.kernel import Kernel
 from argus.master.config import MasterConfig
 from argus.master.db import AppUser, make_engine, require_head, upgrade
 from argus.master.db.enums import Right, Scope
-from argus.master.services import accounts, profiles, watchdog
+from argus.master.services import accounts, profiles, rollouts, watchdog
 from argus.master.services.audit import SYSTEM
 from argus.master.services.errors import NotFound
 from argus.master.services.login import DEFAULT_POLICY, LoginPolicy
@@ -146,6 +146,13 @@ class Master:
             session.commit()
         return len(opened)
 
+    def advance_rollouts(self) -> int:
+        """One step of every running rollout (:func:`rollouts.advance`); how many run."""
+        with self.session() as session:
+            running = rollouts.advance(session, self.clock)
+            session.commit()
+        return len(running)
+
     def close(self) -> None:
         if self._owns_engine:
             self.engine.dispose()
@@ -189,3 +196,38 @@ class OfflineSweeper:
                 continue
             if opened:
                 log.warning("%d node(s) went offline", opened)
+
+
+class RolloutDriver:
+    """Runs :meth:`Master.advance_rollouts` every ``interval`` seconds in a thread.
+
+    A database error in one step is logged and the next step tries again.
+    """
+
+    def __init__(self, master: Master, interval: float = 1.0) -> None:
+        self._master = master
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rollouts", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        failing = False
+        while not self._stop.wait(self._interval):
+            try:
+                self._master.advance_rollouts()
+            except SQLAlchemyError:
+                if not failing:
+                    log.exception(
+                        "advancing rollouts failed; retrying every %.0f s", self._interval
+                    )
+                failing = True
+                continue
+            failing = False

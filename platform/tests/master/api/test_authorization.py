@@ -49,6 +49,16 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/drivers", None),
     ("GET", "/api/v1/packages", None),
     ("POST", "/api/v1/packages?filename=acme-1.0-py3-none-any.whl", None),
+    ("GET", "/api/v1/packages/installed", None),
+    ("POST", "/api/v1/packages/pin", {"package": "acme==1.0"}),
+    ("POST", "/api/v1/packages/unpin", {"project": "acme"}),
+    ("POST", "/api/v1/packages/remove", {"project": "acme"}),
+    ("GET", "/api/v1/rollouts", None),
+    ("POST", "/api/v1/rollouts", {"package": "acme==1.0"}),
+    ("GET", "/api/v1/rollouts/1", None),
+    ("POST", "/api/v1/rollouts/1/halt", {}),
+    ("POST", "/api/v1/rollouts/1/resume", {}),
+    ("POST", "/api/v1/rollouts/1/cancel", None),
     ("DELETE", "/api/v1/walls/n-denied", None),
     ("GET", "/api/v1/nodes/n-denied/storage", None),
     ("PUT", "/api/v1/nodes/n-denied/storage", {"backend": "segments"}),
@@ -109,7 +119,12 @@ def test_the_matrix_covers_every_route(client: TestClient) -> None:
         for m, p, _ in ALL_ROUTES
     }
     templated = {
-        (m, p.replace("/profiles/1", "/profiles/{profile_id}").replace("n-denied", "{name}"))
+        (
+            m,
+            p.replace("/profiles/1", "/profiles/{profile_id}")
+            .replace("/rollouts/1", "/rollouts/{rollout_id}")
+            .replace("n-denied", "{name}"),
+        )
         for m, p in templated
     }
     assert routes == templated | public

@@ -42,12 +42,12 @@ def set_revision(engine: Engine, revision: str) -> None:
 
 
 def test_the_revisions_are_numbered_in_one_line() -> None:
-    assert head_revision() == "0004"
+    assert head_revision() == "0005"
 
 
 def test_an_empty_database_has_no_revision_and_is_not_usable(engine: Engine) -> None:
     assert current_revision(engine) is None
-    with pytest.raises(DatabaseOutOfDate, match=r"\(empty\).*0004"):
+    with pytest.raises(DatabaseOutOfDate, match=r"\(empty\).*0005"):
         require_head(engine)
 
 
@@ -88,7 +88,7 @@ def test_a_database_from_a_newer_argus_is_refused_untouched(engine: Engine) -> N
 
     with pytest.raises(DatabaseTooNew, match="0099, written by a newer version of Argus"):
         upgrade(engine)
-    with pytest.raises(DatabaseTooNew, match="knows revisions up to 0004"):
+    with pytest.raises(DatabaseTooNew, match="knows revisions up to 0005"):
         require_head(engine)
     with pytest.raises(DatabaseTooNew):
         downgrade(engine, "base")
@@ -119,7 +119,7 @@ def test_a_0001_database_with_rows_upgrades_to_node_health_keeping_them(engine: 
 
     assert upgrade(engine, "0002") == "0002"
     assert "video_wall" not in table_names(engine)
-    assert upgrade(engine) == head_revision() == "0004"
+    assert upgrade(engine) == head_revision() == "0005"
     assert schema_diff(engine) == []
     with engine.connect() as connection:
         row = connection.execute(

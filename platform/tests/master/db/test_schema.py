@@ -43,6 +43,9 @@ REQUIRED_TABLES = {
     "setting",
     "video_wall",
     "plugin_package",
+    "rollout",
+    "rollout_node",
+    "node_plugin",
 }
 
 

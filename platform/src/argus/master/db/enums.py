@@ -12,7 +12,16 @@ import enum
 
 from argus.protocol import Right
 
-__all__ = ["ActorKind", "AuditResult", "NodeState", "Right", "Scope", "WatchdogKind"]
+__all__ = [
+    "ActorKind",
+    "AuditResult",
+    "NodeState",
+    "Right",
+    "RolloutNodeState",
+    "RolloutState",
+    "Scope",
+    "WatchdogKind",
+]
 
 
 class Scope(enum.StrEnum):
@@ -54,3 +63,25 @@ class WatchdogKind(enum.StrEnum):
     DISK_FAILED = "disk-failed"
     RECORDING_STOPPED = "recording-stopped"
     CLOCK_OFFSET = "clock-offset"
+
+
+class RolloutState(enum.StrEnum):
+    """Where a package rollout is."""
+
+    RUNNING = "running"  # nodes of the current phase are installing
+    HALTED = "halted"  # stopped: failures passed the threshold, or an admin halted it
+    COMPLETED = "completed"  # every phase went through
+    CANCELLED = "cancelled"  # an admin gave it up; nodes keep what they run
+
+
+class RolloutNodeState(enum.StrEnum):
+    """Where one node of a rollout is."""
+
+    WAITING = "waiting"  # its phase has not come
+    SENT = "sent"  # the master asks the node for the version; no result yet
+    SUCCEEDED = "succeeded"  # installed, activated, health check passed
+    FAILED = "failed"  # could not install; the previous version still runs
+    ROLLED_BACK = "rolled-back"  # failed its health check; the previous version is back
+    UNSUPPORTED = "unsupported"  # no variant fits the node (tags, platform API)
+    PINNED = "pinned"  # the node is pinned to another version of the package
+    SKIPPED = "skipped"  # never reached: the rollout halted or was cancelled first

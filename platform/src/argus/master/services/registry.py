@@ -38,7 +38,7 @@ from argus.clocksync import Estimate
 from argus.master.db.enums import NodeState, WatchdogKind
 from argus.master.db.models import Node, Setting, WatchdogEvent
 from argus.master.db.types import instant
-from argus.master.services import watchdog
+from argus.master.services import rollouts, watchdog
 from argus.master.services.errors import Conflict, Invalid, NotFound, Refused, Unauthenticated
 from argus.protocol import (
     NODE_ID_PATTERN,
@@ -300,16 +300,25 @@ def heartbeat(
     node.state, node.state_reason = NodeState.ENROLLED, ""
     node.last_heartbeat = now
     node.applied_config_version = heartbeat.applied_config_version
+    if heartbeat.api_version is not None:
+        node.api_version = heartbeat.api_version
+    if heartbeat.wheel_tags is not None and heartbeat.wheel_tags != node.wheel_tags:
+        node.wheel_tags = list(heartbeat.wheel_tags)
     node.health = {
         "streams": [s.model_dump(mode="json") for s in heartbeat.streams],
         "disks": [d.model_dump(mode="json") for d in heartbeat.disks],
     }
     watchdog.observe_heartbeat(session, clock, node, heartbeat)
     offset = node.clock_offset_us / 1_000_000 if node.clock_offset_us is not None else None
+    plugins = None
+    if heartbeat.plugins is not None:
+        rollouts.record_reports(session, clock, node, heartbeat.plugins)
+        plugins = rollouts.desired_plugins(session, node)
     return HeartbeatReply(
         master_time=clock.now(),
         desired_config_version=node.desired_config_version,
         clock_offset=offset,
+        plugins=plugins,
     )
 
 

@@ -2,7 +2,7 @@
 
 from argus.master.db.models.devices import Camera, CameraGroup, CameraGroupMember, Device
 from argus.master.db.models.nodes import Node, NodeStorage
-from argus.master.db.models.packages import PluginPackage
+from argus.master.db.models.packages import NodePlugin, PluginPackage, Rollout, RolloutNode
 from argus.master.db.models.records import AuditEntry, WatchdogEvent
 from argus.master.db.models.settings import Setting
 from argus.master.db.models.users import AppUser, Profile, ProfileRight, UserSession
@@ -16,10 +16,13 @@ __all__ = [
     "CameraGroupMember",
     "Device",
     "Node",
+    "NodePlugin",
     "NodeStorage",
     "PluginPackage",
     "Profile",
     "ProfileRight",
+    "Rollout",
+    "RolloutNode",
     "Setting",
     "UserSession",
     "VideoWall",

@@ -85,6 +85,11 @@ class Node(Base):
         comment="The node's packaging.tags.sys_tags() in preference order: chooses which "
         "variant (32/64-bit, OS) of a package it gets.",
     )
+    api_version: Mapped[str | None] = mapped_column(
+        String(64),
+        comment="The platform API the node offers plugins (argus_sdk.API_VERSION): which "
+        "packages' argus-sdk ranges fit it; NULL: not reported yet.",
+    )
     listen_address: Mapped[str | None] = mapped_column(
         String(255), comment="Base URL of the node API clients fetch streams from."
     )
