@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,11 +29,29 @@ class DriverTable:
     loudly, for the second.
     """
 
+    HOOKS = ("argus_camera_drivers", "argus_encoder_drivers")
+
     def __init__(self, kernel: Kernel) -> None:
+        self._kernel = kernel
         self._types: dict[str, tuple[str, DriverType]] = {}
-        for hook in ("argus_camera_drivers", "argus_encoder_drivers"):
+        for hook in self.HOOKS:
             for result in kernel.collect(hook):
                 self._add(result.plugin, result.value)
+
+    def rebuild(self, plugins: Collection[str]) -> list[str]:
+        """Drop the drivers of ``plugins`` and ask those plugins (as the kernel has them
+        now) again; the other plugins' drivers keep their entries and their owners.
+
+        Called after the kernel reloaded ``plugins``.
+
+        :returns: the driver names those plugins now provide, sorted.
+        """
+        self._types = {n: t for n, t in self._types.items() if t[0] not in plugins}
+        for hook in self.HOOKS:
+            for result in self._kernel.collect(hook):
+                if result.plugin in plugins:
+                    self._add(result.plugin, result.value)
+        return sorted(n for n, (owner, _) in self._types.items() if owner in plugins)
 
     def _add(self, plugin: str, kind: DriverType) -> None:
         if kind.name in self._types:

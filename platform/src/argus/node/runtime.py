@@ -7,20 +7,23 @@ stream; the event bus; the host lifecycle hooks. Components start in order
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
 from pydantic import ValidationError
 
 from argus import __version__
-from argus.kernel import Kernel
+from argus.kernel import Kernel, PluginRecord, PluginStatus
 from argus.node.config import DeviceSection, NodeConfig, StorageSection
 from argus.node.drivers import DriverTable
 from argus.node.events import EventBus
+from argus.node.plugins import PluginStore
 from argus.node.policy import EventTriggered, RecordingPolicy, policy_for
 from argus.node.recorder import StreamWorker
 from argus.protocol import StorageConfig
@@ -59,6 +62,54 @@ class Camera:
     ptz: PtzCapabilities | None = None
 
 
+#: Entry-point groups whose plugins a running node cannot swap: they apply at the next start.
+NOT_LIVE_GROUPS = frozenset({"argus.storage"})
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadedPlugin:
+    """One plugin of a reloaded distribution, as the kernel has it after the reload."""
+
+    name: str
+    version: str
+    status: PluginStatus
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PluginReloadReport:
+    """What :meth:`Node.reload_plugin` did.
+
+    :param plugins: the distribution's plugins after the reload (none when it was
+        removed or ``deferred``).
+    :param restarted: devices reopened with the new code, sorted.
+    :param failed: device → why it did not open again (e.g. its plugin is now
+        quarantined); the node retries it at the next reload or device change.
+    :param deferred: nothing was reloaded because the distribution cannot be
+        swapped in a running node (a storage backend); it applies at the next start.
+    """
+
+    distribution: str
+    plugins: tuple[ReloadedPlugin, ...] = ()
+    restarted: tuple[str, ...] = ()
+    failed: Mapping[str, str] = field(default_factory=dict)
+    deferred: bool = False
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "distribution": self.distribution,
+            "plugins": [
+                {"name": p.name, "version": p.version, "status": p.status.value, "reason": p.reason}
+                for p in self.plugins
+            ],
+            "restarted": list(self.restarted),
+            "failed": dict(self.failed),
+            "deferred": self.deferred,
+            "reason": self.reason,
+        }
+
+
 class DiscardWriter:
     """The writer when a node runs without storage: packets are counted, not kept."""
 
@@ -94,6 +145,8 @@ class Node:
         #: What each open device reported about itself (channels, PTZ, I/O ports).
         self.descriptions: dict[str, DeviceDescription] = {}
         self._sections: dict[str, DeviceSection] = {}
+        #: Wanted devices that could not be opened (retried when plugins change).
+        self._unapplied: dict[str, DeviceSection] = {}
         self._subscribed: dict[str, Callable[[Event], None]] = {}
         self._apply_lock = threading.Lock()
         self._started = False
@@ -189,6 +242,7 @@ class Node:
             self.workers.remove(worker)
         for camera in cameras:
             del self.cameras[camera]
+        self._unapplied.pop(device_id, None)
         subscriber = self._subscribed.pop(device_id, None)
         if subscriber is not None:
             self.events.unsubscribe(subscriber)
@@ -219,12 +273,112 @@ class Node:
             added = [d for d in wanted if d not in self._sections]
             for device_id in removed + changed:
                 self.remove_device(device_id)
+            self._unapplied = {}
             for device_id in changed + added:
-                try:
-                    self.add_device(wanted[device_id])
-                except ArgusError as exc:
-                    log.error("device %s not applied: %s", device_id, exc)
+                self._try_add(wanted[device_id])
             return len(added), len(changed), len(removed)
+
+    def _try_add(self, section: DeviceSection) -> str | None:
+        """Add a device; if it cannot be opened, undo what was done and remember it as
+        unapplied.
+
+        :returns: why it was not added, or ``None``.
+        """
+        try:
+            self.add_device(section)
+        except ArgusError as exc:
+            log.error("device %s not applied: %s", section.id, exc)
+            problem = str(exc)
+        except Exception as exc:  # a driver's bug: logged with its traceback, contained
+            log.exception("device %s not applied: its driver failed", section.id)
+            problem = f"driver failed: {type(exc).__name__}: {exc}"
+        else:
+            self._unapplied.pop(section.id, None)
+            return None
+        self.remove_device(section.id)
+        self._unapplied[section.id] = section
+        return problem
+
+    # -- plugin rollout ------------------------------------------------------
+
+    def activate_plugin(
+        self, store: PluginStore, project: str, version: str | None
+    ) -> PluginReloadReport:
+        """Make ``version`` (installed in ``store``) the active one of ``project`` and run it;
+        ``None`` deactivates the project. A rollback is ``store.previous(project)``.
+
+        :raises StoreError: that version is not installed (nothing changed).
+        """
+        old = store.active().get(project)
+        store.activate(project, version)
+        return self.reload_plugin(
+            project,
+            old=store.path(project, old) if old is not None else None,
+            new=store.path(project, version) if version is not None else None,
+        )
+
+    def reload_plugin(
+        self, distribution: str, *, old: Path | None = None, new: Path | None = None
+    ) -> PluginReloadReport:
+        """Run the distribution now active — from ``new`` instead of ``old`` (plugin store
+        folders; either may be ``None`` for one added or removed) — in the running node.
+
+        Only the devices whose driver the distribution provides stop: they are
+        removed, the kernel reloads the distribution, the driver table takes its
+        new drivers and the same device sections are added again (with devices
+        that could not be opened before because their driver was missing). Every
+        other device keeps its driver and its recorder workers running. A storage
+        backend is not swapped: the report says it applies at the next start.
+        """
+        with self._apply_lock:
+            if self._not_live(distribution, new):
+                reason = "a storage backend changes at the next start of the node"
+                log.warning("plugin %s not reloaded: %s", distribution, reason)
+                return PluginReloadReport(distribution, deferred=True, reason=reason)
+            before = {r.name for r in self._records_of(distribution)}
+            affected = [
+                section
+                for section in self._sections.values()
+                if section.driver in self.drivers.names()
+                and self.drivers.plugin_of(section.driver) in before
+            ]
+            for section in affected:
+                self.remove_device(section.id)
+            records = self.kernel.reload(distribution, old=old, new=new)
+            provided = self.drivers.rebuild(before | {r.name for r in records})
+            retry = [s for s in self._unapplied.values() if s.driver in provided]
+            restarted: list[str] = []
+            failed: dict[str, str] = {}
+            for section in [*affected, *retry]:
+                problem = self._try_add(section)
+                if problem is None:
+                    restarted.append(section.id)
+                else:
+                    failed[section.id] = problem
+            report = PluginReloadReport(
+                distribution,
+                plugins=tuple(
+                    ReloadedPlugin(r.name, r.version, r.status, r.reason) for r in records
+                ),
+                restarted=tuple(sorted(restarted)),
+                failed=failed,
+            )
+        log.info("plugin %s reloaded: %s", distribution, report.as_dict())
+        return report
+
+    def _records_of(self, distribution: str) -> list[PluginRecord]:
+        wanted = canonicalize_name(distribution)
+        return [r for r in self.kernel.plugins() if canonicalize_name(r.distribution) == wanted]
+
+    def _not_live(self, distribution: str, new: Path | None) -> bool:
+        """Whether the running or the new version provides a kind a node cannot swap live."""
+        groups = {g for r in self._records_of(distribution) for g in r.groups}
+        if new is not None:
+            wanted = canonicalize_name(distribution)
+            for dist in md.distributions(path=[str(new)]):
+                if canonicalize_name(dist.metadata["Name"] or "") == wanted:
+                    groups |= {ep.group for ep in dist.entry_points}
+        return bool(groups & NOT_LIVE_GROUPS)
 
     def _worker(
         self, device: CameraDriver, camera: Camera, stream: str, policy: RecordingPolicy

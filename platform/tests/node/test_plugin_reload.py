@@ -1,0 +1,276 @@
+"""Rolling a driver package's versions through a running node: only that driver's cameras
+restart, with the new code; a sim camera of another plugin never stops recording."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from argus.kernel import Kernel, PluginStatus
+from argus.node.config import DeviceSection, NodeConfig
+from argus.node.plugins import PluginStore
+from argus.node.runtime import Node
+from argus.protocol import StreamState
+from argus_sdk import StreamPacket
+from argus_sdk.testing import make_wheel
+
+PROJECT = "argus-driver-rcam"
+PACKAGE = "argus_driver_rcam"
+
+VERSION_MODULE = 'VERSION = "{version}"\n'
+PLUGIN = '''
+import threading
+from fractions import Fraction
+
+from pydantic import BaseModel
+
+from argus_driver_rcam.version import VERSION
+from argus_sdk import (
+    CameraDriverType, ChannelDescription, ChannelKind, DeviceDescription, StreamDescription,
+    StreamPacket, StreamProfile, TrackDescription, Unsupported, hookimpl,
+)
+
+RATE = Fraction(25)
+
+
+class Settings(BaseModel):
+    name: str = "Door"
+
+
+class Source:
+    """Keyframes every 40 ms whose bytes name the code that made them."""
+
+    description = StreamDescription(
+        "main", (TrackDescription(0, ChannelKind.VIDEO, "h264", 1 / RATE),)
+    )
+
+    def __init__(self, clock):
+        self._clock, self._n, self._closed = clock, 0, threading.Event()
+
+    def read(self, timeout):
+        if self._closed.wait(0.04):
+            return None
+        self._n += 1
+        return StreamPacket(0, f"rcam {{VERSION}}".encode(), self._n, self._n, 1 / RATE, True,
+                            self._clock.now())
+
+    def close(self):
+        self._closed.set()
+
+
+class Camera:
+    def __init__(self, settings, context):
+        self._settings, self._context = settings, context
+
+    def describe(self):
+        profile = StreamProfile("main", "h264", 320, 240, RATE)
+        channel = ChannelDescription(0, self._settings.name, (profile,))
+        return DeviceDescription("Reload Inc.", f"rcam {{VERSION}}", (channel,))
+
+    def open_stream(self, channel, stream):
+        return Source(self._context.clock)
+
+    def ptz(self, channel, command):
+        raise Unsupported("no PTZ")
+
+    def set_output(self, port, active):
+        raise Unsupported("no outputs")
+
+    def input_states(self):
+        return {{}}
+
+    def close(self):
+        pass
+
+
+@hookimpl
+def argus_camera_drivers():
+    return [CameraDriverType("rcam", "Reloadable camera", Settings, Camera)]
+'''
+EPS = f"[argus.camera_drivers]\nrcam = {PACKAGE}.plugin\n"
+
+
+def rcam_wheel(folder: Path, version: str, *, broken: bool = False) -> Path:
+    plugin = "raise RuntimeError('vendor SDK missing')\n" if broken else PLUGIN.format()
+    folder.mkdir(parents=True, exist_ok=True)
+    return make_wheel(
+        folder / f"{PACKAGE}-{version}-py3-none-any.whl",
+        name=PROJECT,
+        version=version,
+        files={
+            f"{PACKAGE}/plugin.py": plugin.encode(),
+            f"{PACKAGE}/version.py": VERSION_MODULE.format(version=version).encode(),
+        },
+        entry_points=EPS,
+    )
+
+
+def section(device: str, driver: str, **settings: Any) -> DeviceSection:
+    return DeviceSection.model_validate({"id": device, "driver": driver, "settings": settings})
+
+
+def sim_gate() -> DeviceSection:
+    return section(
+        "gate", "sim", name="Gate", main_profile="360p", sub_profile=None, loop_seconds=2
+    )
+
+
+def wait_for(ok: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not ok():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+class Packets:
+    """A live tap: what reached a worker, and the longest silence between two packets."""
+
+    def __init__(self) -> None:
+        self.data: list[bytes] = []
+        self.times: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, packet: StreamPacket) -> None:
+        with self._lock:
+            self.data.append(packet.data)
+            self.times.append(time.monotonic())
+
+    def longest_gap(self) -> float:
+        with self._lock:
+            return max((b - a for a, b in zip(self.times, self.times[1:], strict=False)), default=0)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> PluginStore:
+    store = PluginStore(tmp_path / "data" / "plugin-store")
+    for version in ("1.0.0", "2.0.0"):
+        store.install(PROJECT, version, [rcam_wheel(tmp_path / "wheels", version)])
+    store.install(PROJECT, "3.0.0", [rcam_wheel(tmp_path / "wheels", "3.0.0", broken=True)])
+    return store
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[Node]:
+    config = NodeConfig.model_validate(
+        {"node": {"id": "n1", "data_dir": str(tmp_path / "data")}, "storage": None}
+    )
+    kernel = Kernel(enabled={"sim", "rcam", "fakestore"})
+    kernel.load()
+    node = Node(kernel, config)
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
+        sys.path[:] = [p for p in sys.path if not p.startswith(str(tmp_path))]
+        for name, module in list(sys.modules.items()):
+            if (getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
+                del sys.modules[name]
+
+
+def door_packets(node: Node) -> Packets:
+    worker = node.worker("door", "main")
+    assert worker is not None
+    tap = Packets()
+    worker.add_tap(tap)
+    return tap
+
+
+def runs(node: Node, version: str) -> None:
+    tap = door_packets(node)
+    wait_for(lambda: len(tap.data) >= 3, f"the door camera running {version}")
+    assert set(tap.data) == {f"rcam {version}".encode()}
+    assert node.descriptions["door"].model == f"rcam {version}"
+    module = sys.modules[f"{PACKAGE}.plugin"]
+    assert module.__file__ is not None
+    assert Path(module.__file__).is_relative_to(
+        node.host.data_dir / "plugin-store" / PROJECT / version
+    )
+
+
+def test_a_driver_rolls_forward_fails_rolls_back_and_goes(node: Node, store: PluginStore) -> None:
+    assert node.apply_devices([sim_gate(), section("door", "rcam")]) == (2, 0, 0)
+    assert set(node.cameras) == {"gate"}  # no rcam driver yet: the door waits for it
+    gate = node.worker("gate", "main")
+    assert gate is not None
+    wait_for(lambda: gate.stats.state is StreamState.RECORDING, "the sim camera")
+    gate_packets = Packets()
+    gate.add_tap(gate_packets)
+
+    report = node.activate_plugin(store, PROJECT, "1.0.0")
+    assert [(p.name, p.version, p.status) for p in report.plugins] == [
+        ("rcam", "1.0.0", PluginStatus.LOADED)
+    ]
+    assert (report.restarted, report.failed, report.deferred) == (("door",), {}, False)
+    runs(node, "1.0.0")
+
+    report = node.activate_plugin(store, PROJECT, "2.0.0")
+    assert [(p.name, p.version, p.status) for p in report.plugins] == [
+        ("rcam", "2.0.0", PluginStatus.LOADED)
+    ]
+    assert report.restarted == ("door",)
+    runs(node, "2.0.0")
+    assert str(store.path(PROJECT, "1.0.0")) not in sys.path
+
+    report = node.activate_plugin(store, PROJECT, "3.0.0")  # raises at import
+    [plugin] = report.plugins
+    assert (plugin.version, plugin.status) == ("3.0.0", PluginStatus.QUARANTINED)
+    assert plugin.reason == "import failed: RuntimeError: vendor SDK missing"
+    assert report.restarted == () and "no driver named 'rcam'" in report.failed["door"]
+    assert "door" not in node.cameras and node.worker("door", "main") is None
+    assert node.kernel.plugin("sim").status is PluginStatus.LOADED
+
+    previous = store.previous(PROJECT)
+    assert previous == "2.0.0"
+    report = node.activate_plugin(store, PROJECT, previous)  # roll back
+    assert report.plugins[0].status is PluginStatus.LOADED and report.restarted == ("door",)
+    runs(node, "2.0.0")
+
+    report = node.activate_plugin(store, PROJECT, None)
+    assert report.plugins == () and report.restarted == () and set(report.failed) == {"door"}
+    assert "rcam" not in node.drivers.names() and set(node.cameras) == {"gate"}
+    assert not any(p.startswith(str(store.root)) for p in sys.path)
+    assert f"{PACKAGE}.plugin" not in sys.modules
+
+    # The sim camera of another plugin recorded throughout, on the same worker.
+    assert node.worker("gate", "main") is gate
+    assert gate.stats.state is StreamState.RECORDING and gate.stats.connects == 1
+    assert len(gate_packets.data) > 10 and gate_packets.longest_gap() < 1.0
+    assert node.apply_devices([sim_gate()]) == (0, 0, 0)  # the door is no longer wanted
+
+
+def test_a_storage_backend_applies_at_the_next_start(
+    node: Node, store: PluginStore, tmp_path: Path
+) -> None:
+    wheel = make_wheel(
+        tmp_path / "argus_storage_fake-1.0.0-py3-none-any.whl",
+        name="argus-storage-fake",
+        version="1.0.0",
+        entry_points="[argus.storage]\nfakestore = argus_storage_fake.plugin\n",
+        files={"argus_storage_fake/plugin.py": b"raise AssertionError('imported')\n"},
+    )
+    store.install("argus-storage-fake", "1.0.0", [wheel])
+    report = node.activate_plugin(store, "argus-storage-fake", "1.0.0")
+    assert report.deferred and "next start" in report.reason and report.plugins == ()
+    assert "fakestore" not in {r.name for r in node.kernel.plugins()}
+    assert str(store.path("argus-storage-fake", "1.0.0")) not in sys.path
+    assert store.sys_path_entries() == [store.path("argus-storage-fake", "1.0.0")]
+
+
+def test_a_device_of_a_driver_that_fails_to_open_is_reported(
+    node: Node, store: PluginStore
+) -> None:
+    node.activate_plugin(store, PROJECT, "1.0.0")
+    node.apply_devices([section("door", "rcam", name=5)])  # invalid settings
+    report = node.reload_plugin(
+        PROJECT, old=store.path(PROJECT, "1.0.0"), new=store.path(PROJECT, "1.0.0")
+    )
+    assert report.restarted == () and "invalid settings" in report.failed["door"]
+    node.apply_devices([section("door", "rcam")])
+    runs(node, "1.0.0")
