@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from argus.cli import node as cli_node
 from argus.kernel import Kernel, PluginStatus
 from argus.node.config import DeviceSection, NodeConfig
 from argus.node.plugins import PluginStore
@@ -147,8 +148,9 @@ class Packets:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> PluginStore:
-    store = PluginStore(tmp_path / "data" / "plugin-store")
+def store(node: Node, tmp_path: Path) -> PluginStore:
+    store = node.plugin_store
+    assert store.root == tmp_path / "data" / "plugin-store"
     for version in ("1.0.0", "2.0.0"):
         store.install(PROJECT, version, [rcam_wheel(tmp_path / "wheels", version)])
     store.install(PROJECT, "3.0.0", [rcam_wheel(tmp_path / "wheels", "3.0.0", broken=True)])
@@ -156,7 +158,17 @@ def store(tmp_path: Path) -> PluginStore:
 
 
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
+def isolated(tmp_path: Path) -> Iterator[None]:
+    """Whatever the test leaves on sys.path or in sys.modules from ``tmp_path`` goes."""
+    yield
+    sys.path[:] = [p for p in sys.path if not p.startswith(str(tmp_path))]
+    for name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
+            del sys.modules[name]
+
+
+@pytest.fixture
+def node(tmp_path: Path, isolated: None) -> Iterator[Node]:
     config = NodeConfig.model_validate(
         {"node": {"id": "n1", "data_dir": str(tmp_path / "data")}, "storage": None}
     )
@@ -168,10 +180,6 @@ def node(tmp_path: Path) -> Iterator[Node]:
         yield node
     finally:
         node.stop()
-        sys.path[:] = [p for p in sys.path if not p.startswith(str(tmp_path))]
-        for name, module in list(sys.modules.items()):
-            if (getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
-                del sys.modules[name]
 
 
 def door_packets(node: Node) -> Packets:
@@ -203,14 +211,14 @@ def test_a_driver_rolls_forward_fails_rolls_back_and_goes(node: Node, store: Plu
     gate_packets = Packets()
     gate.add_tap(gate_packets)
 
-    report = node.activate_plugin(store, PROJECT, "1.0.0")
+    report = node.activate_plugin(PROJECT, "1.0.0")
     assert [(p.name, p.version, p.status) for p in report.plugins] == [
         ("rcam", "1.0.0", PluginStatus.LOADED)
     ]
     assert (report.restarted, report.failed, report.deferred) == (("door",), {}, False)
     runs(node, "1.0.0")
 
-    report = node.activate_plugin(store, PROJECT, "2.0.0")
+    report = node.activate_plugin(PROJECT, "2.0.0")
     assert [(p.name, p.version, p.status) for p in report.plugins] == [
         ("rcam", "2.0.0", PluginStatus.LOADED)
     ]
@@ -218,7 +226,7 @@ def test_a_driver_rolls_forward_fails_rolls_back_and_goes(node: Node, store: Plu
     runs(node, "2.0.0")
     assert str(store.path(PROJECT, "1.0.0")) not in sys.path
 
-    report = node.activate_plugin(store, PROJECT, "3.0.0")  # raises at import
+    report = node.activate_plugin(PROJECT, "3.0.0")  # raises at import
     [plugin] = report.plugins
     assert (plugin.version, plugin.status) == ("3.0.0", PluginStatus.QUARANTINED)
     assert plugin.reason == "import failed: RuntimeError: vendor SDK missing"
@@ -228,11 +236,11 @@ def test_a_driver_rolls_forward_fails_rolls_back_and_goes(node: Node, store: Plu
 
     previous = store.previous(PROJECT)
     assert previous == "2.0.0"
-    report = node.activate_plugin(store, PROJECT, previous)  # roll back
+    report = node.activate_plugin(PROJECT, previous)  # roll back
     assert report.plugins[0].status is PluginStatus.LOADED and report.restarted == ("door",)
     runs(node, "2.0.0")
 
-    report = node.activate_plugin(store, PROJECT, None)
+    report = node.activate_plugin(PROJECT, None)
     assert report.plugins == () and report.restarted == () and set(report.failed) == {"door"}
     assert "rcam" not in node.drivers.names() and set(node.cameras) == {"gate"}
     assert not any(p.startswith(str(store.root)) for p in sys.path)
@@ -256,7 +264,7 @@ def test_a_storage_backend_applies_at_the_next_start(
         files={"argus_storage_fake/plugin.py": b"raise AssertionError('imported')\n"},
     )
     store.install("argus-storage-fake", "1.0.0", [wheel])
-    report = node.activate_plugin(store, "argus-storage-fake", "1.0.0")
+    report = node.activate_plugin("argus-storage-fake", "1.0.0")
     assert report.deferred and "next start" in report.reason and report.plugins == ()
     assert "fakestore" not in {r.name for r in node.kernel.plugins()}
     assert str(store.path("argus-storage-fake", "1.0.0")) not in sys.path
@@ -266,7 +274,7 @@ def test_a_storage_backend_applies_at_the_next_start(
 def test_a_device_of_a_driver_that_fails_to_open_is_reported(
     node: Node, store: PluginStore
 ) -> None:
-    node.activate_plugin(store, PROJECT, "1.0.0")
+    node.activate_plugin(PROJECT, "1.0.0")
     node.apply_devices([section("door", "rcam", name=5)])  # invalid settings
     report = node.reload_plugin(
         PROJECT, old=store.path(PROJECT, "1.0.0"), new=store.path(PROJECT, "1.0.0")
@@ -274,3 +282,30 @@ def test_a_device_of_a_driver_that_fails_to_open_is_reported(
     assert report.restarted == () and "invalid settings" in report.failed["door"]
     node.apply_devices([section("door", "rcam")])
     runs(node, "1.0.0")
+
+
+def test_a_node_starts_with_the_active_versions_after_recovering_the_store(
+    tmp_path: Path, isolated: None
+) -> None:
+    data = tmp_path / "data"
+    store = PluginStore(data / "plugin-store")
+    for version in ("1.0.0", "2.0.0"):
+        store.install(PROJECT, version, [rcam_wheel(tmp_path / "wheels", version)])
+    store.activate(PROJECT, "2.0.0")
+    store.activate(PROJECT, "1.0.0")
+    partial = store.root / PROJECT / ".3.0.0.partial-abcdef"  # a crash mid-install
+    partial.mkdir()
+    config, disk = tmp_path / "node.toml", tmp_path / "recordings"
+    config.write_text(
+        f'[node]\nid = "n1"\ndata_dir = "{data}"\n\n'
+        f'[storage]\nsettings = {{ disks = [{{ path = "{disk}" }}] }}\n\n'
+        '[[devices]]\nid = "door"\ndriver = "rcam"\n'
+    )
+    node = cli_node._build(config)
+    try:
+        node.start()
+        assert not partial.exists()
+        assert node.kernel.plugin("rcam").version == "1.0.0"
+        runs(node, "1.0.0")
+    finally:
+        node.stop()

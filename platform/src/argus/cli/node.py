@@ -16,6 +16,7 @@ from rich.console import Console
 from argus.clocksync import CorrectedClock
 from argus.kernel import Kernel
 from argus.node import config as node_config
+from argus.node import plugins
 from argus.node.api import NodeAuth, create_app, load_or_create_token
 from argus.node.plugins import PluginStore
 from argus.node.runtime import Node
@@ -53,7 +54,7 @@ def _build(path: Path, *, with_devices: bool = True) -> Node:
 def _use_plugin_store(data_dir: Path) -> None:
     """Put the plugin store's active versions at the front of ``sys.path`` (before the
     kernel discovers plugins), after removing what an interrupted install left."""
-    store = PluginStore(data_dir.resolve() / "plugin-store")
+    store = PluginStore(data_dir.resolve() / plugins.FOLDER)
     store.recover()
     entries = [str(p) for p in store.sys_path_entries()]
     sys.path[:0] = [e for e in entries if e not in sys.path]

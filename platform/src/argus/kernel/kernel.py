@@ -336,7 +336,7 @@ def _forget_location(location: Path) -> list[str]:
     :returns: the names of the modules purged.
     """
     roots = {str(location), os.path.realpath(location)}
-    sys.path[:] = [p for p in sys.path if p not in roots]
+    sys.path[:] = [p for p in sys.path if p not in roots and os.path.realpath(p) not in roots]
     for root in roots:
         sys.path_importer_cache.pop(root, None)
     prefixes = tuple(root.rstrip(os.sep) + os.sep for root in roots)

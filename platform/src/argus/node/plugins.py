@@ -57,6 +57,8 @@ from argus_sdk.packages import (
 
 log = logging.getLogger("argus.node.plugins")
 
+#: The store's folder in a node's data folder.
+FOLDER = "plugin-store"
 ACTIVE = "active.json"
 MARKER = ".argus-store.json"  # in each version folder: which wheels made it
 _PROJECT = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
@@ -83,7 +85,7 @@ class _Wheel:
 class PluginStore:
     """Installed plugin versions and which one of each project is active.
 
-    :param root: the store's folder, created if missing.
+    :param root: the store's folder (``<data_dir>/plugin-store``), created if missing.
     """
 
     def __init__(self, root: Path) -> None:

@@ -23,7 +23,7 @@ from argus.kernel import Kernel, PluginRecord, PluginStatus
 from argus.node.config import DeviceSection, NodeConfig, StorageSection
 from argus.node.drivers import DriverTable
 from argus.node.events import EventBus
-from argus.node.plugins import PluginStore
+from argus.node.plugins import FOLDER, PluginStore
 from argus.node.policy import EventTriggered, RecordingPolicy, policy_for
 from argus.node.recorder import StreamWorker
 from argus.protocol import StorageConfig
@@ -137,6 +137,8 @@ class Node:
         data_dir = config.node.data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         self.host = HostInfo(role, config.node.id, __version__, API_VERSION, data_dir)
+        #: Installed plugin versions; the active ones were put on sys.path at start.
+        self.plugin_store = PluginStore(data_dir / FOLDER)
         self.events = EventBus(kernel, self.clock)
         self.drivers = DriverTable(kernel)
         self.cameras: dict[str, Camera] = {}
@@ -301,14 +303,14 @@ class Node:
 
     # -- plugin rollout ------------------------------------------------------
 
-    def activate_plugin(
-        self, store: PluginStore, project: str, version: str | None
-    ) -> PluginReloadReport:
-        """Make ``version`` (installed in ``store``) the active one of ``project`` and run it;
-        ``None`` deactivates the project. A rollback is ``store.previous(project)``.
+    def activate_plugin(self, project: str, version: str | None) -> PluginReloadReport:
+        """Make ``version`` (installed in :attr:`plugin_store`) the active one of ``project``
+        and run it; ``None`` deactivates the project. A rollback activates
+        ``plugin_store.previous(project)``.
 
         :raises StoreError: that version is not installed (nothing changed).
         """
+        store = self.plugin_store
         old = store.active().get(project)
         store.activate(project, version)
         return self.reload_plugin(
