@@ -208,3 +208,28 @@ def test_calls_during_reloads_never_fail(versions: Versions, other: str) -> None
     assert errors == []
     assert seen <= {("steady",), ("steady", "swap-1.0.0"), ("steady", "swap-2.0.0")}
     assert kernel.plugin("steady").failures == 0
+
+
+def test_a_store_version_replaces_and_gives_back_an_installed_copy(
+    versions: Versions, other: str
+) -> None:
+    """A first-party plugin comes installed with the node (here: 1.0.0, with the RECORD an
+    installer writes); a store version shadows it and, deactivated, gives it back."""
+    installed = versions["1.0.0"]
+    info = installed / f"{DIST.replace('-', '_')}-1.0.0.dist-info"
+    (info / "RECORD").write_text(
+        "".join(f"{m}.py,,\n" for m in (versions.module, f"{versions.module}_helper"))
+    )
+    kernel = started(installed)
+    assert drivers(kernel) == ["steady", "swap-1.0.0"]
+
+    [record] = kernel.reload(DIST, new=versions["2.0.0"])  # the installed copy stays on sys.path
+    assert (record.version, record.status) == ("2.0.0", PluginStatus.LOADED)
+    assert drivers(kernel) == ["steady", "swap-2.0.0"]
+    assert str(installed) in sys.path
+    assert sys.modules[f"{versions.module}_helper"].__file__.startswith(str(versions["2.0.0"]))  # type: ignore[union-attr]
+
+    [record] = kernel.reload(DIST, old=versions["2.0.0"])
+    assert (record.version, record.status) == ("1.0.0", PluginStatus.LOADED)
+    assert drivers(kernel) == ["steady", "swap-1.0.0"]
+    assert sys.modules[versions.module].__file__.startswith(str(installed))  # type: ignore[union-attr]

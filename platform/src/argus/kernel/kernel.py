@@ -9,6 +9,7 @@ carries on with the others.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata as md
 import logging
 import os
 import sys
@@ -71,6 +72,7 @@ class Kernel:
         self._groups = list(groups)
         self._records: dict[str, PluginRecord] = {}
         self._lock = threading.Lock()
+        self._reloading = threading.Lock()  # one unload or reload at a time
 
     # -- loading -----------------------------------------------------------
 
@@ -88,13 +90,21 @@ class Kernel:
         Called by the node before a plugin package's active version changes.
         Calls already under way finish; later calls skip these plugins.
 
+        The distribution's own modules (the files its ``RECORD`` lists, wherever
+        it is installed) leave ``sys.modules``, so that importing it again reads
+        the files anew; the platform's and the SDK's modules never do.
+
         :param location: the site folder the distribution was imported from (a
             plugin store version). It leaves ``sys.path`` and every module whose
-            file lies under it leaves ``sys.modules`` — never the platform's or
-            the SDK's. Without it no module is purged.
+            file lies under it — the plugin's dependencies too — leaves ``sys.modules``.
         :returns: the plugin names unloaded, sorted.
         """
+        with self._reloading:
+            return self._unload(distribution, location)
+
+    def _unload(self, distribution: str, location: Path | None) -> list[str]:
         wanted = canonicalize_name(distribution)
+        own = _module_files(wanted)
         with self._lock:
             names = sorted(
                 n for n, r in self._records.items() if canonicalize_name(r.distribution) == wanted
@@ -104,7 +114,7 @@ class Kernel:
                 if plugin is not None:
                     self.pm.unregister(plugin, name=name)
                 del self._records[name]
-        purged = _forget_location(location) if location is not None else []
+        purged = _purge(own, location)
         log.info("unloaded %s: %s; %d modules purged", distribution, names, len(purged))
         return names
 
@@ -125,7 +135,11 @@ class Kernel:
             name; a plugin whose name another distribution already has is
             returned quarantined but not kept.
         """
-        self.unload(distribution, location=old)
+        with self._reloading:
+            return self._reload(distribution, old, new)
+
+    def _reload(self, distribution: str, old: Path | None, new: Path | None) -> list[PluginRecord]:
+        self._unload(distribution, old)
         if new is not None:
             sys.path.insert(0, str(new))
         importlib.invalidate_caches()
@@ -138,12 +152,10 @@ class Kernel:
             other = self._records.get(cand.name)
             if other is not None:  # the running owner keeps the name
                 record = self._new_record(cand)
-                record.status, record.reason = (
-                    PluginStatus.QUARANTINED,
-                    (
-                        f"plugin name {cand.name!r} is provided by both {other.distribution} "
-                        f"and {cand.distribution}"
-                    ),
+                record.status = PluginStatus.QUARANTINED
+                record.reason = (
+                    f"plugin name {cand.name!r} is provided by both {other.distribution} "
+                    f"and {cand.distribution}"
                 )
                 log.warning("plugin %s of %s refused: %s", cand.name, distribution, record.reason)
                 refused.append(record)
@@ -330,23 +342,40 @@ class Kernel:
 _HOST_PACKAGES = ("argus", "argus_sdk")
 
 
-def _forget_location(location: Path) -> list[str]:
-    """Take ``location`` off ``sys.path`` and its modules out of ``sys.modules``.
+def _module_files(distribution: str) -> set[str]:
+    """The real paths of the Python files of the first ``distribution`` on ``sys.path``."""
+    for dist in md.distributions():
+        if canonicalize_name(dist.metadata["Name"] or "") == distribution:
+            return {
+                os.path.realpath(str(dist.locate_file(f)))
+                for f in dist.files or ()
+                if f.suffix == ".py"
+            }
+    return set()
+
+
+def _purge(files: set[str], location: Path | None) -> list[str]:
+    """Take the modules of ``files`` out of ``sys.modules``; with ``location``, also every
+    module under it, and ``location`` off ``sys.path``.
 
     :returns: the names of the modules purged.
     """
-    roots = {str(location), os.path.realpath(location)}
-    sys.path[:] = [p for p in sys.path if p not in roots and os.path.realpath(p) not in roots]
-    for root in roots:
-        sys.path_importer_cache.pop(root, None)
-    prefixes = tuple(root.rstrip(os.sep) + os.sep for root in roots)
+    prefixes: tuple[str, ...] = ()
+    if location is not None:
+        roots = {str(location), os.path.realpath(location)}
+        sys.path[:] = [p for p in sys.path if p not in roots and os.path.realpath(p) not in roots]
+        for root in roots:
+            sys.path_importer_cache.pop(root, None)
+        prefixes = tuple(root.rstrip(os.sep) + os.sep for root in roots)
     purged = []
     for name, module in list(sys.modules.items()):
         if name.partition(".")[0] in _HOST_PACKAGES:
             continue
-        files = [getattr(module, "__file__", None) or ""]
-        files += list(getattr(module, "__path__", None) or [])
-        if any(isinstance(f, str) and f.startswith(prefixes) for f in files):
+        file = getattr(module, "__file__", None)
+        file = file if isinstance(file, str) else ""
+        paths = [p for p in [file, *(getattr(module, "__path__", None) or [])] if p]
+        under = bool(prefixes) and any(str(p).startswith(prefixes) for p in paths)
+        if under or (file and os.path.realpath(file) in files):
             del sys.modules[name]
             purged.append(name)
     importlib.invalidate_caches()

@@ -338,6 +338,8 @@ def _check_wheels(project: str, version: Version, wheels: Sequence[Path]) -> lis
     for path in wheels:
         name, found_version = _wheel_name(path)
         if name == project:
+            if plugin is not None:
+                raise StoreError(f"two wheels of {project}")
             info = inspect_package(path)
             if info.version != version:
                 raise StoreError(f"{path.name} is {project} {info.version}, not {version}")
