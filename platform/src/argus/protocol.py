@@ -117,6 +117,11 @@ class EnrolReply(BaseModel):
     protocol_version: int = Field(
         default=PROTOCOL_VERSION, description="The master's PROTOCOL_VERSION."
     )
+    repository_root: str | None = Field(
+        default=None,
+        description="Version 1 of the master's package repository root metadata (TUF, "
+        "JSON): the keys the node trusts for the packages it installs.",
+    )
 
 
 class StreamState(enum.StrEnum):
@@ -246,7 +251,7 @@ class Heartbeat(BaseModel):
     )
     wheel_tags: list[str] | None = Field(
         default=None,
-        max_length=200,
+        max_length=4000,
         description="The node's wheel tags, most preferred first (as at enrolment); None: "
         "unchanged.",
     )

@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,10 +23,11 @@ from argus.kernel import Kernel
 from argus.master.config import MasterConfig
 from argus.master.db import AppUser, make_engine, require_head, upgrade
 from argus.master.db.enums import Right, Scope
-from argus.master.services import accounts, profiles, rollouts, watchdog
+from argus.master.services import accounts, packages, profiles, rollouts, watchdog
 from argus.master.services.audit import SYSTEM
 from argus.master.services.errors import NotFound
 from argus.master.services.login import DEFAULT_POLICY, LoginPolicy
+from argus.repository import Repository
 from argus.security.tokens import TokenIssuer, load_or_create_signing_key, public_pem
 from argus.web.plugins import LoadedSpi
 from argus.web.plugins import collect as collect_spotter_plugins
@@ -72,6 +74,8 @@ class Master:
         self.package_store = section.package_store
         self.vendor_keys_dir = section.vendor_keys_dir
         self.require_vendor_signature = section.require_vendor_signature
+        #: The TUF repository nodes install packages from (keys and metadata).
+        self.repository = Repository(self.data_dir / "repository", self.package_store, self.clock)
         self.clock_sync_seconds = section.clock_sync_seconds
         self.clock_offset_threshold = section.clock_offset_threshold
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -98,6 +102,23 @@ class Master:
         upgrade(self.engine)
         require_head(self.engine)
         self.bootstrap(os.environ if environ is None else environ)
+        self.sync_repository()
+
+    def sync_repository(self) -> bool:
+        """Make the repository publish exactly the admitted packages whose files are in
+        the store (after a restore, or packages admitted before the repository existed);
+        whether it signed a new version."""
+        with self.session() as session:
+            rows = packages.packages(session)
+        wanted = {}
+        for row in rows:
+            if (self.package_store / packages.target_path(row)).is_file():
+                wanted[packages.target_path(row)] = packages.target_info(row)
+            else:
+                log.error(
+                    "admitted package %s is missing from %s", row.filename, self.package_store
+                )
+        return self.repository.sync(wanted)
 
     def session(self) -> Session:
         """A new session on the master's database; the caller commits or rolls back."""
@@ -198,8 +219,13 @@ class OfflineSweeper:
                 log.warning("%d node(s) went offline", opened)
 
 
+#: Seconds between checks whether the repository's metadata needs re-signing.
+REFRESH_SECONDS = 60.0
+
+
 class RolloutDriver:
-    """Runs :meth:`Master.advance_rollouts` every ``interval`` seconds in a thread.
+    """Runs :meth:`Master.advance_rollouts` every ``interval`` seconds in a thread, and
+    keeps the repository's metadata from expiring (:meth:`Repository.refresh`).
 
     A database error in one step is logged and the next step tries again.
     """
@@ -209,6 +235,7 @@ class RolloutDriver:
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rollouts", daemon=True)
+        self._next_refresh = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -222,8 +249,11 @@ class RolloutDriver:
         failing = False
         while not self._stop.wait(self._interval):
             try:
+                if time.monotonic() >= self._next_refresh:
+                    self._master.repository.refresh()  # nodes refuse expired metadata
+                    self._next_refresh = time.monotonic() + REFRESH_SECONDS
                 self._master.advance_rollouts()
-            except SQLAlchemyError:
+            except (SQLAlchemyError, OSError):
                 if not failing:
                     log.exception(
                         "advancing rollouts failed; retrying every %.0f s", self._interval

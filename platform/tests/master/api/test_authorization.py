@@ -113,6 +113,9 @@ def test_the_matrix_covers_every_route(client: TestClient) -> None:
         ("POST", "/api/v1/login"),
         ("POST", "/api/v1/nodes/enrol"),
         ("POST", "/api/v1/nodes/heartbeat"),
+        # Node credentials (test_rollouts.py: test_the_repository_serves_enrolled_nodes_only).
+        ("GET", "/api/v1/repository/metadata/{name}"),
+        ("GET", "/api/v1/repository/targets/{path}"),
     }
     templated = {
         (m, p.replace("/1", "/{user_id}", 1) if "/users/" in p else p.split("?")[0])

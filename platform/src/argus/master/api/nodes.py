@@ -101,7 +101,8 @@ def enrol(body: EnrolRequest, request: Request, db: Tx, master: Running) -> Enro
         target=Target.of(node),
         detail=f"version {body.platform_version}, {body.architecture}, {body.os}",
     )
-    return reply
+    root = master.repository.trusted_root().decode()
+    return reply.model_copy(update={"repository_root": root})
 
 
 @router.post("/nodes/heartbeat", response_model=HeartbeatReply)

@@ -126,4 +126,10 @@ async def admit(
             require_vendor=master.require_vendor_signature,
         )
 
-    return package_out(await anyio.to_thread.run_sync(run))
+    row = await anyio.to_thread.run_sync(run)
+    # Published at once: the repository is re-synchronised with the database at every
+    # start, so a row whose transaction fails after this is withdrawn again then.
+    await anyio.to_thread.run_sync(
+        master.repository.publish, packages.target_path(row), packages.target_info(row)
+    )
+    return package_out(row)

@@ -155,3 +155,21 @@ def _snapshot(package: PluginPackage, info: PackageInfo) -> dict[str, object]:
         "sdk": package.sdk,
         "vendor": package.vendor,
     }
+
+
+def target_path(package: PluginPackage) -> str:
+    """The package's path in the repository and in the master's package store."""
+    return f"{package.name}/{package.version}/{package.filename}"
+
+
+def target_info(package: PluginPackage) -> dict[str, object]:
+    """What the repository says about a package besides its hashes (TUF custom info)."""
+    return {
+        "project": package.name,
+        "version": package.version,
+        "kinds": list(package.kinds),
+        "tags": list(package.tags),
+        "argus_sdk": package.sdk,
+        "spotter": package.spotter,
+        "vendor": package.vendor,
+    }

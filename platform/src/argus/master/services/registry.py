@@ -387,12 +387,13 @@ def _node_for_token(session: Session, token: str, now: dt.datetime) -> Node:
     return node
 
 
-def authenticate_node(session: Session, name: str, credential: str) -> Node:
-    """The node ``name`` if ``credential`` is its credential (constant-time; row locked).
+def authenticate_node(session: Session, name: str, credential: str, *, lock: bool = True) -> Node:
+    """The node ``name`` if ``credential`` is its credential (constant-time; row locked
+    unless ``lock`` is false).
 
     :raises NodeAuthenticationFailed: unknown node or wrong credential.
     """
-    node = _node_named(session, name, lock=True)
+    node = _node_named(session, name, lock=lock)
     stored = node.credential_hash if node is not None else None
     matches = hmac.compare_digest(stored or _NO_CREDENTIAL, _digest(credential))
     if node is None or stored is None or not matches:

@@ -43,6 +43,7 @@ from argus.master.db.types import instant
 from argus.master.services import access
 from argus.master.services.audit import Actor, Target, record
 from argus.master.services.errors import Conflict, Invalid, NotFound
+from argus.master.services.packages import target_path
 from argus.protocol import DesiredPlugin, PluginReport, PluginState
 from argus_sdk import Clock
 
@@ -105,11 +106,6 @@ class Variant:
     @property
     def target(self) -> str:
         return target_path(self.package)
-
-
-def target_path(package: PluginPackage) -> str:
-    """The package's path in the repository (and in the master's package store)."""
-    return f"{package.name}/{package.version}/{package.filename}"
 
 
 def choose_variant(
