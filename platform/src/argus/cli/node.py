@@ -67,6 +67,8 @@ def run(config: Path = CONFIG) -> None:
     section = node.config.node
     token_path = section.token_file or node.host.data_dir / "node-token"
     uplink = _uplink(node)
+    if uplink is not None:
+        uplink.manage_plugins(section.plugin_health_seconds)
     auth = NodeAuth(load_or_create_token(token_path), _verifier(node, uplink))
     sampler = RateSampler(node.workers)
     host, _, port = section.listen.rpartition(":")

@@ -74,6 +74,21 @@ class NodeSection(_Model):
         "(or set ARGUS_ENROLMENT_TOKEN). Used once, at the first start.",
     )
     heartbeat_seconds: float = Field(5.0, ge=0.5, le=300, title="Heartbeat interval (s)")
+    wheel_tags: list[str] | None = Field(
+        None,
+        title="Wheel tags",
+        description="The wheel tags this node reports to the master, most preferred first, "
+        "instead of its own (packaging.tags.sys_tags()): which variant of a package it is "
+        "sent, e.g. ['cp311-cp311-linux_i686', 'py3-none-any'] for a 32-bit fleet.",
+    )
+    plugin_health_seconds: float = Field(
+        30.0,
+        ge=1,
+        le=600,
+        title="Plugin health check (s)",
+        description="After a new plugin version is activated, the seconds its cameras have "
+        "to deliver packets before it is rolled back.",
+    )
     master_public_key_file: Path | None = Field(
         None,
         title="Master public key (PEM)",

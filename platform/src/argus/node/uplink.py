@@ -32,6 +32,7 @@ from argus import __version__
 from argus.clocksync import CorrectedClock
 from argus.node.config import DeviceSection
 from argus.node.runtime import Node
+from argus.node.updates import PluginUpdates
 from argus.protocol import (
     AuditReport,
     DiskReport,
@@ -42,7 +43,8 @@ from argus.protocol import (
     NodeDesiredConfig,
     StreamReport,
 )
-from argus_sdk import ConfigurationError, Event
+from argus.repository import PackageUpdater
+from argus_sdk import API_VERSION, ConfigurationError, Event
 
 log = logging.getLogger("argus.node.uplink")
 
@@ -50,6 +52,8 @@ CREDENTIAL_FILE = "master-credential"
 AUDIT_BACKLOG = 10_000  # uses of video kept while the master is away (oldest dropped)
 AUDIT_PER_HEARTBEAT = 1000
 MASTER_KEY_FILE = "master-public-key.pem"
+REPOSITORY_ROOT_FILE = "repository-root.json"
+REPOSITORY_DIR = "repository"  # the TUF metadata this node trusts
 CLOCK_OFFSET_FILE = "clock-offset"
 #: Seconds of change in the clock correction that make streams reopen at once.
 CLOCK_STEP = 0.5
@@ -81,6 +85,9 @@ class Uplink:
         client: httpx.Client | None = None,
     ) -> None:
         self._node = node
+        #: Installs the plugin packages the master asks for (see :meth:`manage_plugins`).
+        self.updates: PluginUpdates | None = None
+        self._tags_sent = False
         # Idle connections are dropped after 2 s, before the master's server drops them
         # (5 s): a heartbeat must never go out on a connection being closed under it.
         self._http = client or httpx.Client(
@@ -89,6 +96,7 @@ class Uplink:
             limits=httpx.Limits(keepalive_expiry=2.0),
         )
         self._interval = interval
+        self._shared_client = client is not None  # given (tests): the updater uses it too
         self._dir = node.host.data_dir
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
@@ -119,6 +127,42 @@ class Uplink:
     def enrolled(self) -> bool:
         return (self._dir / CREDENTIAL_FILE).exists()
 
+    def wheel_tags(self) -> list[str]:
+        """The tags this node reports: its configured ones, or all of ``sys_tags()``."""
+        configured = self._node.config.node.wheel_tags
+        return list(configured) if configured is not None else [str(t) for t in sys_tags()]
+
+    def credential(self) -> str:
+        return (self._dir / CREDENTIAL_FILE).read_text().strip()
+
+    def repository_root(self) -> bytes | None:
+        """The package repository's root metadata the master gave at enrolment, if any."""
+        path = self._dir / REPOSITORY_ROOT_FILE
+        return path.read_bytes() if path.exists() else None
+
+    def package_updater(self) -> PackageUpdater:
+        """A TUF updater on the master's package repository, authenticated as this node;
+        its trusted metadata persists in ``<data_dir>/repository``."""
+        node_id = self._node.host.node_id
+        return PackageUpdater(
+            self._dir / REPOSITORY_DIR,
+            f"{self._http.base_url}".rstrip("/") + "/api/v1/repository",
+            headers=lambda: {
+                "Authorization": f"Bearer {self.credential()}",
+                "X-Argus-Node": node_id,
+            },
+            bootstrap_root=self.repository_root(),
+            client=self._http if self._shared_client else None,
+        )
+
+    def manage_plugins(self, health_seconds: float) -> PluginUpdates:
+        """From now on, run the plugin packages the master asks for (reports go with every
+        heartbeat); it starts and stops with the uplink."""
+        self.updates = PluginUpdates(
+            self._node, self.package_updater, health_seconds=health_seconds
+        )
+        return self.updates
+
     def master_public_key(self) -> str | None:
         path = self._dir / MASTER_KEY_FILE
         return path.read_text() if path.exists() else None
@@ -135,7 +179,7 @@ class Uplink:
             platform_version=__version__,
             architecture=host.machine(),
             os=f"{host.system()} {host.release()}",
-            wheel_tags=[str(t) for t in list(sys_tags())[:50]],
+            wheel_tags=self.wheel_tags(),
             listen_address=listen_address,
         )
         response = self._http.post("/api/v1/nodes/enrol", json=request.model_dump(mode="json"))
@@ -144,12 +188,15 @@ class Uplink:
         reply = EnrolReply.model_validate(response.json())
         _write_private(self._dir / CREDENTIAL_FILE, reply.credential)
         (self._dir / MASTER_KEY_FILE).write_text(reply.master_public_key)
+        if reply.repository_root is not None:
+            (self._dir / REPOSITORY_ROOT_FILE).write_text(reply.repository_root)
+        self._tags_sent = True
         log.info("enrolled with master %s", reply.master_id)
         return reply
 
     def heartbeat(self) -> HeartbeatReply:
         """Send one heartbeat. :raises httpx.HTTPError: the master is unreachable or refused."""
-        credential = (self._dir / CREDENTIAL_FILE).read_text().strip()
+        credential = self.credential()
         with self._audit_lock:
             pending = list(self._audit)[:AUDIT_PER_HEARTBEAT]
         report = self.report().model_copy(update={"audit": pending})
@@ -159,6 +206,7 @@ class Uplink:
             headers={"Authorization": f"Bearer {credential}"},
         )
         response.raise_for_status()
+        self._tags_sent = True
         with self._audit_lock:  # delivered: forget exactly those (newer ones stay queued)
             sent = {id(r) for r in pending}
             while self._audit and id(self._audit[0]) in sent:
@@ -166,6 +214,8 @@ class Uplink:
         reply = HeartbeatReply.model_validate(response.json())
         if reply.clock_offset is not None:
             self.correct_clock(reply.clock_offset)
+        if reply.plugins is not None and self.updates is not None:
+            self.updates.want(reply.plugins)
         if reply.must_re_enrol:
             log.error("the master asks this node to enrol again with a new token")
         elif reply.desired_config_version != self.applied_version:
@@ -260,15 +310,23 @@ class Uplink:
             streams=streams,
             disks=disks,
             applied_config_version=self.applied_version,
+            api_version=API_VERSION,
+            # The tags once per start (they are long); the plugins with every heartbeat.
+            wheel_tags=None if self._tags_sent else self.wheel_tags(),
+            plugins=self.updates.reports() if self.updates is not None else None,
         )
 
     def start(self) -> None:
+        if self.updates is not None:
+            self.updates.start()
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=15)
+        if self.updates is not None:
+            self.updates.stop()
         self._http.close()
 
     def _run(self) -> None:

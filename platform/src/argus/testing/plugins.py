@@ -1,0 +1,118 @@
+"""Real camera-driver plugin wheels for rollout tests: healthy, broken and silent versions.
+
+The driver's packets and device description carry the version that made them, so a
+test sees which code runs. ``mode`` makes the hostile variants a rollout must survive:
+
+- ``"ok"``: keyframes every 40 ms;
+- ``"broken"``: the plugin module raises at import (the kernel quarantines it);
+- ``"silent"``: loads and opens, but its streams never deliver a packet (the health
+  check after activation fails).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from argus_sdk.testing import make_wheel
+
+Mode = Literal["ok", "broken", "silent"]
+
+_PLUGIN = """
+import threading
+from fractions import Fraction
+
+from pydantic import BaseModel
+
+from {package}.version import VERSION, SILENT
+from argus_sdk import (
+    CameraDriverType, ChannelDescription, ChannelKind, DeviceDescription, StreamDescription,
+    StreamPacket, StreamProfile, TrackDescription, Unsupported, hookimpl,
+)
+
+RATE = Fraction(25)
+
+
+class Settings(BaseModel):
+    name: str = "Door"
+
+
+class Source:
+    description = StreamDescription(
+        "main", (TrackDescription(0, ChannelKind.VIDEO, "h264", 1 / RATE),)
+    )
+
+    def __init__(self, clock):
+        self._clock, self._n, self._closed = clock, 0, threading.Event()
+
+    def read(self, timeout):
+        if self._closed.wait(timeout if SILENT else 0.04):
+            return None
+        if SILENT:
+            return None
+        self._n += 1
+        return StreamPacket(0, f"{driver} {{VERSION}}".encode(), self._n, self._n, 1 / RATE,
+                            True, self._clock.now())
+
+    def close(self):
+        self._closed.set()
+
+
+class Camera:
+    def __init__(self, settings, context):
+        self._settings, self._context = settings, context
+
+    def describe(self):
+        profile = StreamProfile("main", "h264", 320, 240, RATE)
+        channel = ChannelDescription(0, self._settings.name, (profile,))
+        return DeviceDescription("Rollout Inc.", f"{driver} {{VERSION}}", (channel,))
+
+    def open_stream(self, channel, stream):
+        return Source(self._context.clock)
+
+    def ptz(self, channel, command):
+        raise Unsupported("no PTZ")
+
+    def set_output(self, port, active):
+        raise Unsupported("no outputs")
+
+    def input_states(self):
+        return {{}}
+
+    def close(self):
+        pass
+
+
+@hookimpl
+def argus_camera_drivers():
+    return [CameraDriverType("{driver}", "Rollout test camera", Settings, Camera)]
+"""
+
+
+def camera_driver_wheel(
+    folder: Path,
+    version: str,
+    *,
+    driver: str = "rollcam",
+    mode: Mode = "ok",
+    tag: str = "py3-none-any",
+) -> Path:
+    """Write ``argus_driver_<driver>-<version>-<tag>.whl`` (project ``argus-driver-<driver>``,
+    camera driver ``driver``) into ``folder``."""
+    package = f"argus_driver_{driver}"
+    if mode == "broken":
+        plugin = "raise RuntimeError('vendor SDK missing')\n"
+    else:
+        plugin = _PLUGIN.format(package=package, driver=driver)
+    version_module = f'VERSION = "{version}"\nSILENT = {mode == "silent"}\n'
+    folder.mkdir(parents=True, exist_ok=True)
+    return make_wheel(
+        folder / f"{package}-{version}-{tag}.whl",
+        name=f"argus-driver-{driver}",
+        version=version,
+        files={
+            f"{package}/plugin.py": plugin.encode(),
+            f"{package}/version.py": version_module.encode(),
+        },
+        entry_points=f"[argus.camera_drivers]\n{driver} = {package}.plugin\n",
+    )
