@@ -35,12 +35,12 @@ import secrets
 import shutil
 import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from packaging.tags import Tag, sys_tags
+from packaging.tags import Tag, parse_tag, sys_tags
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
@@ -86,10 +86,17 @@ class PluginStore:
     """Installed plugin versions and which one of each project is active.
 
     :param root: the store's folder (``<data_dir>/plugin-store``), created if missing.
+    :param tags: the wheel tags this node accepts (``[node] wheel_tags``); default: its
+        own ``packaging.tags.sys_tags()``. A wheel with none of them is refused.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, tags: Iterable[str] | None = None) -> None:
         self.root = root
+        self._tags = (
+            frozenset(t for text in tags for t in parse_tag(text))
+            if tags is not None
+            else frozenset(sys_tags())
+        )
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
 
@@ -144,7 +151,7 @@ class PluginStore:
             or the node, or the version already installed from other bytes.
         """
         target = self.path(project, version)
-        checked = _check_wheels(project, Version(version), wheels)
+        checked = _check_wheels(project, Version(version), wheels, self._tags)
         with self._lock:
             if target.is_dir():
                 self._same_install(target, checked[0])
@@ -325,7 +332,9 @@ def _check_version(version: str) -> None:
         raise StoreError(f"version {version!r} is not in normal form (write {normal!r})")
 
 
-def _check_wheels(project: str, version: Version, wheels: Sequence[Path]) -> list[_Wheel]:
+def _check_wheels(
+    project: str, version: Version, wheels: Sequence[Path], accepted: frozenset[Tag]
+) -> list[_Wheel]:
     """Check every wheel; the plugin's own first in the result.
 
     :raises PackageRefused: a wheel fails the package checks.
@@ -336,7 +345,7 @@ def _check_wheels(project: str, version: Version, wheels: Sequence[Path]) -> lis
     checked: list[_Wheel] = []
     plugin: _Wheel | None = None
     for path in wheels:
-        name, found_version = _wheel_name(path)
+        name, found_version = _wheel_name(path, accepted)
         if name == project:
             if plugin is not None:
                 raise StoreError(f"two wheels of {project}")
@@ -358,18 +367,14 @@ def _check_wheels(project: str, version: Version, wheels: Sequence[Path]) -> lis
     return [plugin, *checked]
 
 
-def _wheel_name(path: Path) -> tuple[str, Version]:
+def _wheel_name(path: Path, accepted: frozenset[Tag]) -> tuple[str, Version]:
     try:
         name, version, _build, tags = parse_wheel_filename(path.name)
     except InvalidWheelFilename as exc:
         raise PackageRefused(f"{path.name}: not a wheel file name ({exc})") from exc
-    if not _fits_node(tags):
+    if not tags & accepted:
         raise StoreError(f"{path.name}: built for another platform ({sorted(map(str, tags))})")
     return canonicalize_name(name), version
-
-
-def _fits_node(tags: frozenset[Tag]) -> bool:
-    return any(tag in tags for tag in sys_tags())
 
 
 def _check_dependency(path: Path) -> str:

@@ -138,7 +138,7 @@ class Node:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.host = HostInfo(role, config.node.id, __version__, API_VERSION, data_dir)
         #: Installed plugin versions; the active ones were put on sys.path at start.
-        self.plugin_store = PluginStore(data_dir / FOLDER)
+        self.plugin_store = PluginStore(data_dir / FOLDER, config.node.wheel_tags)
         self.events = EventBus(kernel, self.clock)
         self.drivers = DriverTable(kernel)
         self.cameras: dict[str, Camera] = {}

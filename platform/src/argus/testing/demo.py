@@ -53,16 +53,20 @@ def running_demo(root: Path, **env: str) -> Iterator[RunningDemo]:
         assert status == 0, proc.output()
 
 
-def joining_node_config(root: Path, name: str, port: int, master_port: int) -> Path:
+def joining_node_config(
+    root: Path, name: str, port: int, master_port: int, node_extra: str = ""
+) -> Path:
     """``<root>/<name>.toml``: node ``name`` on ``port`` joining the master on
     ``master_port`` with the token in ``<root>/<name>-token``, heartbeating every 0.5 s,
-    recording to ``<root>/<name>-disk`` (made here)."""
+    recording to ``<root>/<name>-disk`` (made here). ``node_extra``: more TOML lines
+    for the ``[node]`` section."""
     (root / f"{name}-disk").mkdir()
     path = root / f"{name}.toml"
     path.write_text(
         f'[node]\nid = "{name}"\ndata_dir = "{root / name}"\nlisten = "127.0.0.1:{port}"\n'
         f'master_url = "http://127.0.0.1:{master_port}"\n'
-        f'enrolment_token_file = "{root / f"{name}-token"}"\nheartbeat_seconds = 0.5\n\n'
+        f'enrolment_token_file = "{root / f"{name}-token"}"\nheartbeat_seconds = 0.5\n'
+        f"{node_extra}\n"
         f'[storage]\nbackend = "segments"\n'
         f'settings = {{ disks = [{{ path = "{root / f"{name}-disk"}", min_free_mb = 0 }}] }}\n'
     )
