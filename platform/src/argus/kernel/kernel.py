@@ -141,7 +141,7 @@ class Kernel:
     def _reload(self, distribution: str, old: Path | None, new: Path | None) -> list[PluginRecord]:
         self._unload(distribution, old)
         if new is not None:
-            sys.path.insert(0, str(new))
+            sys.path[:] = [str(new), *(p for p in sys.path if p != str(new))]
         importlib.invalidate_caches()
         wanted = canonicalize_name(distribution)
         ours = [
