@@ -21,6 +21,7 @@ from argus.master.db.enums import ActorKind
 from argus.master.services import audit
 from argus.master.services.audit import Actor, Target
 from argus.master.services.errors import ServiceError
+from argus.node.plugins import FOLDER, PluginStore, use_store
 from argus_sdk import ArgusError, SystemClock
 
 app = typer.Typer(help="Maintain the master: database, backups.", no_args_is_help=True)
@@ -65,6 +66,8 @@ def run(config: Path = CONFIG) -> None:
     from argus.master.runtime import Master, OfflineSweeper, RolloutDriver
 
     parsed = _config(config)
+    # The admitted Spotter plugins the master serves (its own store, active versions).
+    use_store(PluginStore(parsed.master.data_dir / FOLDER, spotter=True))
     kernel = Kernel()
     kernel.load()  # the master serves the Spotter plugins (.spi) of the installed packages
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from pathlib import Path
 from types import FrameType
 
@@ -54,10 +53,7 @@ def _build(path: Path, *, with_devices: bool = True) -> Node:
 def _use_plugin_store(data_dir: Path) -> None:
     """Put the plugin store's active versions at the front of ``sys.path`` (before the
     kernel discovers plugins), after removing what an interrupted install left."""
-    store = PluginStore(data_dir.resolve() / plugins.FOLDER)
-    store.recover()
-    entries = [str(p) for p in store.sys_path_entries()]
-    sys.path[:0] = [e for e in entries if e not in sys.path]
+    plugins.use_store(PluginStore(data_dir.resolve() / plugins.FOLDER))
 
 
 @app.command()

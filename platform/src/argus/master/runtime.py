@@ -15,18 +15,20 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from packaging.version import Version
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from argus.kernel import Kernel
 from argus.master.config import MasterConfig
-from argus.master.db import AppUser, make_engine, require_head, upgrade
+from argus.master.db import AppUser, PluginPackage, make_engine, require_head, upgrade
 from argus.master.db.enums import Right, Scope
 from argus.master.services import accounts, packages, profiles, rollouts, watchdog
 from argus.master.services.audit import SYSTEM
 from argus.master.services.errors import NotFound
 from argus.master.services.login import DEFAULT_POLICY, LoginPolicy
+from argus.node.plugins import FOLDER, PluginStore
 from argus.repository import Repository
 from argus.security.tokens import TokenIssuer, load_or_create_signing_key, public_pem
 from argus.web.plugins import LoadedSpi
@@ -86,10 +88,15 @@ class Master:
         self.issuer = TokenIssuer(key, self.id, self.clock)
         #: The loaded plugins (drivers for the System Manager's forms, Spotter plugins).
         self.kernel = kernel
+        #: Admitted Spotter plugins (.spi), unpacked per version; the active ones are put
+        #: on sys.path before the kernel loads (``argus master run``).
+        self.spotter_store = PluginStore(self.data_dir / FOLDER, spotter=True)
         #: The Spotter plugins (.spi) of the loaded plugin packages, served to clients.
+        #: Updated in place when a .spi is admitted (the web routes hold this dict).
         self.spotter_plugins: dict[str, LoadedSpi] = (
             collect_spotter_plugins(kernel) if kernel is not None else {}
         )
+        self._spotter_lock = threading.Lock()
 
     def start(self, environ: Mapping[str, str] | None = None) -> None:
         """Migrate the database to this Argus's schema and create the first administrator
@@ -166,6 +173,32 @@ class Master:
             opened = watchdog.sweep_offline(session, self.clock, self.offline_timeout)
             session.commit()
         return len(opened)
+
+    def serve_spotter_plugin(self, package: PluginPackage) -> None:
+        """Serve an admitted Spotter plugin to clients from now on: unpacked into the
+        Spotter store (checked again), activated when it is the newest version admitted,
+        loaded into the master's kernel and listed for Spotter (each client gets it at its
+        next start). Without a kernel (tests), it is only unpacked.
+
+        :raises StoreError, PackageRefused: it cannot be unpacked (nothing changes).
+        """
+        store, project = self.spotter_store, package.name
+        with self._spotter_lock:
+            folder = store.install(
+                project, package.version, [self.package_store / packages.target_path(package)]
+            )
+            current = store.active().get(project)
+            if current is not None and Version(current) >= Version(package.version):
+                return
+            store.activate(project, package.version)
+            if self.kernel is None:
+                return
+            old = store.path(project, current) if current is not None else None
+            self.kernel.reload(project, old=old, new=folder)
+            fresh = collect_spotter_plugins(self.kernel)
+            self.spotter_plugins.clear()
+            self.spotter_plugins.update(fresh)
+        log.info("serving Spotter plugin %s %s", project, package.version)
 
     def advance_rollouts(self) -> int:
         """One step of every running rollout (:func:`rollouts.advance`); how many run."""

@@ -33,6 +33,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import threading
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -88,10 +89,15 @@ class PluginStore:
     :param root: the store's folder (``<data_dir>/plugin-store``), created if missing.
     :param tags: the wheel tags this node accepts (``[node] wheel_tags``); default: its
         own ``packaging.tags.sys_tags()``. A wheel with none of them is refused.
+    :param spotter: the store holds Spotter plugins (``.spi``, on the master, which serves
+        them to clients); a node's store refuses them.
     """
 
-    def __init__(self, root: Path, tags: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, root: Path, tags: Iterable[str] | None = None, *, spotter: bool = False
+    ) -> None:
         self.root = root
+        self._spotter = spotter
         self._tags = (
             frozenset(t for text in tags for t in parse_tag(text))
             if tags is not None
@@ -151,7 +157,7 @@ class PluginStore:
             or the node, or the version already installed from other bytes.
         """
         target = self.path(project, version)
-        checked = _check_wheels(project, Version(version), wheels, self._tags)
+        checked = _check_wheels(project, Version(version), wheels, self._tags, self._spotter)
         with self._lock:
             if target.is_dir():
                 self._same_install(target, checked[0])
@@ -333,7 +339,11 @@ def _check_version(version: str) -> None:
 
 
 def _check_wheels(
-    project: str, version: Version, wheels: Sequence[Path], accepted: frozenset[Tag]
+    project: str,
+    version: Version,
+    wheels: Sequence[Path],
+    accepted: frozenset[Tag],
+    spotter: bool = False,
 ) -> list[_Wheel]:
     """Check every wheel; the plugin's own first in the result.
 
@@ -352,8 +362,12 @@ def _check_wheels(
             info = inspect_package(path)
             if info.version != version:
                 raise StoreError(f"{path.name} is {project} {info.version}, not {version}")
-            if info.spotter:
-                raise StoreError(f"{path.name}: Spotter plugins are not run by nodes")
+            if info.spotter != spotter:
+                raise StoreError(
+                    f"{path.name}: Spotter plugins are not run by nodes"
+                    if info.spotter
+                    else f"{path.name}: this store holds Spotter plugins (.spi) only"
+                )
             plugin = _Wheel(path, name, info.version, info.sha256)
         else:
             checked.append(_Wheel(path, name, found_version, _check_dependency(path)))
@@ -368,8 +382,9 @@ def _check_wheels(
 
 
 def _wheel_name(path: Path, accepted: frozenset[Tag]) -> tuple[str, Version]:
+    wheel_name = path.name.removesuffix(".spi") + ".whl" if path.suffix == ".spi" else path.name
     try:
-        name, version, _build, tags = parse_wheel_filename(path.name)
+        name, version, _build, tags = parse_wheel_filename(wheel_name)
     except InvalidWheelFilename as exc:
         raise PackageRefused(f"{path.name}: not a wheel file name ({exc})") from exc
     if not tags & accepted:
@@ -500,3 +515,13 @@ def _fsync_tree(root: Path) -> None:
     """Sync every folder under ``root`` (the files were synced as they were written)."""
     for folder, _dirs, _files in os.walk(root, topdown=False):
         _fsync_dir(Path(folder))
+
+
+def use_store(store: PluginStore) -> list[str]:
+    """Recover ``store`` from an interrupted operation and put its active versions at the
+    front of ``sys.path``; call before the kernel discovers plugins. Returns what the
+    recovery removed."""
+    removed = store.recover()
+    entries = [str(p) for p in store.sys_path_entries()]
+    sys.path[:0] = [e for e in entries if e not in sys.path]
+    return removed

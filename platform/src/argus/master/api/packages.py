@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import logging
 from typing import Annotated
 
 import anyio.to_thread
@@ -20,7 +21,9 @@ from pydantic import BaseModel
 from argus.master.api.auth import Running, Tx, Who
 from argus.master.db import PluginPackage
 from argus.master.services import packages
+from argus_sdk import ArgusError
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["packages"])
 
 #: The largest package accepted (bytes).
@@ -132,4 +135,9 @@ async def admit(
     await anyio.to_thread.run_sync(
         master.repository.publish, packages.target_path(row), packages.target_info(row)
     )
+    if row.spotter:
+        try:
+            await anyio.to_thread.run_sync(master.serve_spotter_plugin, row)
+        except (ArgusError, ValueError, OSError):  # admitted all the same; the log says why
+            log.exception("admitted Spotter plugin %s cannot be served", row.filename)
     return package_out(row)
