@@ -210,6 +210,10 @@ class PluginReport(BaseModel):
     detail: str = Field(
         default="", max_length=2048, description="Why it failed or was rolled back."
     )
+    rollout: int | None = Field(
+        default=None,
+        description="The rollout whose request the state answers (DesiredPlugin.rollout).",
+    )
 
 
 class Heartbeat(BaseModel):
@@ -306,6 +310,10 @@ class DesiredPlugin(BaseModel):
     dependencies: list[str] = Field(
         default_factory=list,
         description="Repository targets of the dependency wheels it needs on this node.",
+    )
+    rollout: int | None = Field(
+        default=None,
+        description="The rollout asking for it (echoed in the node's reports); None: a pin.",
     )
 
 

@@ -20,7 +20,7 @@ from argus.node.config import NodeConfig, NodeSection
 from argus.node.runtime import Node
 from argus.node.uplink import Uplink
 from argus.protocol import PluginState
-from argus.testing.plugins import camera_driver_wheel
+from argus.testing.plugins import camera_driver_wheel, library_wheel
 from argus_sdk.testing import ManualClock
 
 PASSWORD = "correct horse battery"
@@ -177,3 +177,58 @@ def test_a_package_whose_bytes_changed_on_the_master_is_refused(rig: Rig) -> Non
     assert "hash" in report.detail or "does not match" in report.detail, report.detail
     assert rig.node.plugin_store.installed() == {}
     assert not (rig.node.host.data_dir / "downloads").exists()
+
+
+def test_dependencies_come_from_the_master_when_the_node_lacks_them(rig: Rig) -> None:
+    needs = {"requires": ["rollcam-helper>=1.1"], "imports": ["rollcam_helper"]}
+    wheel = camera_driver_wheel(rig.wheels / "5", "5.0", **needs)  # type: ignore[arg-type]
+    reply = rig.client.post(
+        "/api/v1/packages",
+        params={"filename": wheel.name},
+        content=wheel.read_bytes(),
+        headers={**rig.admin, "Content-Type": "application/octet-stream"},
+    )
+    assert reply.status_code == 201, reply.text
+
+    # Nothing serves the dependency yet: refused before anything is installed.
+    halted = rig.roll("5.0")
+    assert halted["state"] == "halted"
+    assert "needs rollcam-helper>=1.1, which this node does not have" in rig.report().detail
+    assert rig.node.plugin_store.installed() == {}
+
+    # A dependency wheel is admitted as such (a plugin rollout of it is refused) …
+    for version in ("1.0", "1.2"):
+        helper = library_wheel(
+            rig.wheels / f"h{version}", "rollcam-helper", version, "rollcam_helper"
+        )
+        reply = rig.client.post(
+            "/api/v1/packages",
+            params={"filename": helper.name, "dependency": "true"},
+            content=helper.read_bytes(),
+            headers={**rig.admin, "Content-Type": "application/octet-stream"},
+        )
+        assert reply.status_code == 201 and reply.json()["kinds"] == [], reply.text
+    refused = rig.client.post(
+        "/api/v1/rollouts", json={"package": "rollcam-helper"}, headers=rig.admin
+    )
+    assert refused.status_code == 422 and "is a dependency, not a plugin" in refused.text
+
+    # … and goes with the plugin: the newest fitting one, unpacked beside it.
+    done = rig.roll("5.0")
+    assert done["state"] == "completed", done
+    assert rig.door_model() == "rollcam 5.0"
+    folder = rig.node.plugin_store.path(PROJECT, "5.0")
+    assert (folder / "rollcam_helper.py").read_text() == 'VERSION = "1.2"\n'
+    assert (folder / "rollcam_helper-1.2.dist-info").is_dir()
+
+
+def test_a_dependency_wheel_with_argus_plugins_is_refused_as_one(rig: Rig) -> None:
+    wheel = camera_driver_wheel(rig.wheels / "1", "1.0")
+    reply = rig.client.post(
+        "/api/v1/packages",
+        params={"filename": wheel.name, "dependency": "true"},
+        content=wheel.read_bytes(),
+        headers={**rig.admin, "Content-Type": "application/octet-stream"},
+    )
+    assert reply.status_code == 422
+    assert "a dependency provides none" in reply.json()["detail"]

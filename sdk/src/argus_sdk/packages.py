@@ -67,15 +67,19 @@ class PackageInfo:
     sha256: str  # of the whole file
     size: int
     spotter: bool  # a .spi
+    requires: tuple[str, ...] = ()  # its Requires-Dist lines
 
     @property
     def pure(self) -> bool:
         return all(t.platform == "any" for t in self.tags)
 
 
-def inspect_package(path: Path) -> PackageInfo:
+def inspect_package(path: Path, *, library: bool = False) -> PackageInfo:
     """Check ``path`` and say what it is.
 
+    :param library: ``path`` is a dependency wheel a plugin needs (no Argus plugin of its
+        own, no ``argus-sdk`` range): every check of the archive applies, the plugin
+        checks do not — and a wheel that does provide Argus plugins is refused as one.
     :raises PackageRefused: with the first reason found.
     """
     if path.suffix not in SUFFIXES:
@@ -96,11 +100,19 @@ def inspect_package(path: Path) -> PackageInfo:
         metadata = _metadata(archive, info_dir, name, version)
         entry_points = _entry_points(archive, info_dir)
     kinds = tuple(KINDS[g][0] for g in entry_points if g in KINDS)
-    if not kinds:
+    if library:
+        if kinds or path.suffix == ".spi":
+            raise PackageRefused(
+                f"{path.name}: provides Argus plugins ({', '.join(kinds) or 'Spotter'}); "
+                "a dependency provides none"
+            )
+        sdk = ""
+    elif not kinds:
         raise PackageRefused(
             f"{path.name}: provides no Argus plugin (no entry point in {', '.join(sorted(KINDS))})"
         )
-    sdk = _sdk_requirement(metadata, path.name)
+    else:
+        sdk = _sdk_requirement(metadata, path.name)
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
@@ -115,6 +127,7 @@ def inspect_package(path: Path) -> PackageInfo:
         sha256=digest.hexdigest(),
         size=path.stat().st_size,
         spotter=path.suffix == ".spi",
+        requires=tuple(str(r) for r in metadata.requires_dist or ()),
     )
 
 

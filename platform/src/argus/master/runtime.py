@@ -116,6 +116,8 @@ class Master:
         the store (after a restore, or packages admitted before the repository existed);
         whether it signed a new version."""
         with self.session() as session:
+            if packages.backfill_requires(session, self.package_store):
+                session.commit()
             rows = packages.packages(session)
         wanted = {}
         for row in rows:

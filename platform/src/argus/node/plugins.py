@@ -48,11 +48,7 @@ from packaging.version import InvalidVersion, Version
 from argus_sdk import ArgusError
 from argus_sdk.packages import (
     PackageRefused,
-    _check_hashes,
     _dist_info,
-    _members,
-    _metadata,
-    _record,
     inspect_package,
 )
 
@@ -398,17 +394,7 @@ def _check_dependency(path: Path) -> str:
     :returns: the wheel's SHA-256.
     :raises PackageRefused: with the first reason found.
     """
-    name, version, _build, _tags = parse_wheel_filename(path.name)
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise PackageRefused(f"{path.name}: not a readable zip archive ({exc})") from exc
-    with archive:
-        members = _members(archive)
-        info_dir = _dist_info(members, name, version)
-        _check_hashes(archive, members, _record(archive, info_dir), info_dir)
-        _metadata(archive, info_dir, name, version)
-    return _sha256(path)
+    return inspect_package(path, library=True).sha256
 
 
 def _sha256(path: Path) -> str:

@@ -19,34 +19,49 @@ wait for it:
 
 What happened is kept per package as a :class:`~argus.protocol.PluginReport`, which
 every heartbeat carries to the master. A target that failed is not tried again until
-the master asks for another one. A package the master no longer lists is deactivated
-and removed from the store.
+the master asks for another one (or offers other dependencies with it). A package the
+master no longer lists is deactivated and removed from the store.
 """
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import json
 import logging
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from argus.kernel import PluginStatus
 from argus.node.plugins import MARKER, StoreError
 from argus.node.runtime import Node, PluginReloadReport
 from argus.protocol import DesiredPlugin, PluginReport, PluginState
 from argus.repository import PackageUpdater, RepositoryError
-from argus_sdk.packages import PackageRefused
+from argus_sdk import ArgusError
+from argus_sdk.packages import PackageRefused, inspect_package
 
 log = logging.getLogger("argus.node.updates")
 
 #: Seconds the cameras of a newly activated plugin have to deliver packets.
 DEFAULT_HEALTH_SECONDS = 30.0
 DOWNLOADS = "downloads"
+
+
+def _attempt(wanted: DesiredPlugin) -> tuple[object, ...]:
+    """What makes one attempt: the request (rollout), the package and the dependencies
+    offered with it. A new rollout of the same package is a new attempt."""
+    return (wanted.rollout, wanted.target, *wanted.dependencies)
+
+
+class DependencyMissing(ArgusError):
+    """A requirement of the package is neither on the node nor served by the master."""
 
 
 class HealthCheckFailed(Exception):
@@ -77,7 +92,7 @@ class PluginUpdates:
         self._stop = threading.Event()
         self._desired: dict[str, DesiredPlugin] | None = None
         self._reports: dict[str, PluginReport] = {}
-        self._failed: set[str] = set()  # targets that failed: not retried
+        self._failed: set[tuple[object, ...]] = set()  # attempts that failed: not retried
         self._thread = threading.Thread(target=self._run, name="plugin-updates", daemon=True)
         for project, version in self._store.active().items():
             self._reports[project] = PluginReport(
@@ -135,9 +150,11 @@ class PluginUpdates:
         for project, wanted in sorted(desired.items()):
             if self._stop.is_set():
                 return
-            if active.get(project) == wanted.version or wanted.target in self._failed:
+            if active.get(project) == wanted.version:
+                self._confirm(wanted)
                 continue
-            self.install(wanted)
+            if _attempt(wanted) not in self._failed:
+                self.install(wanted)
         for project in sorted(set(active) - set(desired)):
             self.remove(project)
 
@@ -145,15 +162,15 @@ class PluginUpdates:
         """Download, verify, install, activate, check — or roll back. Returns the result."""
         project, version, target = canonicalize_name(wanted.project), wanted.version, wanted.target
         previous = self._store.active().get(project)
-        self._report(project, previous, target, PluginState.INSTALLING)
+        self._report(project, previous, target, PluginState.INSTALLING, "", wanted)
         log.info("installing %s %s (%s)", project, version, target)
         try:
             files = self._download(wanted)
             self._store.install(project, version, files)
-        except (RepositoryError, PackageRefused, StoreError, OSError) as exc:
-            self._failed.add(target)
+        except (RepositoryError, DependencyMissing, PackageRefused, StoreError, OSError) as exc:
+            self._failed.add(_attempt(wanted))
             log.error("%s %s not installed: %s", project, version, exc)
-            return self._report(project, previous, target, PluginState.FAILED, str(exc))
+            return self._report(project, previous, target, PluginState.FAILED, str(exc), wanted)
         finally:
             shutil.rmtree(self._downloads, ignore_errors=True)
         since = self._node.clock.now()
@@ -161,20 +178,28 @@ class PluginUpdates:
             result = self._node.activate_plugin(project, version)
             self._check(result, since)
         except (HealthCheckFailed, StoreError) as exc:
-            self._failed.add(target)
+            self._failed.add(_attempt(wanted))
             log.error("%s %s failed its health check, rolling back: %s", project, version, exc)
             try:
                 self._node.activate_plugin(project, previous)
             except StoreError as again:
                 detail = f"{exc}; rolling back to {previous} failed too: {again}"
-                return self._report(project, None, target, PluginState.FAILED, detail)
+                return self._report(project, None, target, PluginState.FAILED, detail, wanted)
             back = f"rolled back to {previous}" if previous else "deactivated again"
             return self._report(
-                project, previous, target, PluginState.ROLLED_BACK, f"{exc}; {back}"
+                project, previous, target, PluginState.ROLLED_BACK, f"{exc}; {back}", wanted
             )
         self._store.prune(project)
         log.info("%s %s active", project, version)
-        return self._report(project, version, target, PluginState.ACTIVE)
+        return self._report(project, version, target, PluginState.ACTIVE, "", wanted)
+
+    def _confirm(self, wanted: DesiredPlugin) -> None:
+        """The desired version runs already: answer this request (rollout) with it."""
+        project = canonicalize_name(wanted.project)
+        with self._lock:
+            known = self._reports.get(project)
+        if known is None or known.rollout != wanted.rollout or known.target != wanted.target:
+            self._report(project, wanted.version, wanted.target, PluginState.ACTIVE, "", wanted)
 
     def remove(self, project: str) -> None:
         """Deactivate a package the master no longer lists and drop it from the store."""
@@ -189,13 +214,53 @@ class PluginUpdates:
         self._report(project, None, "", PluginState.REMOVED)
 
     def _download(self, wanted: DesiredPlugin) -> list[Path]:
+        """The plugin's wheel and the dependency wheels this node lacks, verified.
+
+        :raises DependencyMissing: a requirement neither this node nor the master has.
+        """
         self._downloads.mkdir(parents=True, exist_ok=True)
         with self._updater() as updater:
             updater.refresh()
-            return [
-                updater.download(target, self._downloads)
-                for target in (wanted.target, *wanted.dependencies)
-            ]
+            plugin = updater.download(wanted.target, self._downloads)
+            offered: dict[str, list[tuple[Version, str]]] = {}
+            for target in wanted.dependencies:
+                custom = updater.target(target).custom
+                name = canonicalize_name(str(custom.get("project", "")))
+                try:
+                    offered.setdefault(name, []).append((Version(str(custom["version"])), target))
+                except (KeyError, InvalidVersion):
+                    continue
+            files = [plugin]
+            for req in self._needed(inspect_package(plugin).requires):
+                fits = [
+                    (version, target)
+                    for version, target in offered.get(canonicalize_name(req.name), [])
+                    if req.specifier.contains(version, prereleases=True)
+                ]
+                if not fits:
+                    raise DependencyMissing(
+                        f"needs {req}, which this node does not have and the master serves "
+                        "no fitting wheel of (admit one: argus packages add --dependency FILE)"
+                    )
+                files.append(updater.download(max(fits)[1], self._downloads))
+            return files
+
+    def _needed(self, requires: Sequence[str]) -> list[Requirement]:
+        """The requirements this node's own environment does not satisfy (the plugin
+        store's folders do not count: a version there leaves with its plugin)."""
+        store = str(self._store.root.resolve())
+        paths = [p for p in sys.path if not str(Path(p or ".").resolve()).startswith(store)]
+        needed = []
+        for line in requires:
+            req = Requirement(line)
+            if canonicalize_name(req.name) == "argus-sdk":
+                continue
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                continue
+            have = [d.version for d in md.distributions(name=req.name, path=paths)]
+            if not any(req.specifier.contains(v, prereleases=True) for v in have):
+                needed.append(req)
+        return needed
 
     def _check(self, result: PluginReloadReport, since: float) -> None:
         """:raises HealthCheckFailed: the new version does not work."""
@@ -236,9 +301,15 @@ class PluginUpdates:
         target: str,
         state: PluginState,
         detail: str = "",
+        wanted: DesiredPlugin | None = None,
     ) -> PluginReport:
         report = PluginReport(
-            project=project, version=version, target=target, state=state, detail=detail[:2048]
+            project=project,
+            version=version,
+            target=target,
+            state=state,
+            detail=detail[:2048],
+            rollout=wanted.rollout if wanted is not None else None,
         )
         with self._lock:
             self._reports[project] = report

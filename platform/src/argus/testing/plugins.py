@@ -11,6 +11,7 @@ test sees which code runs. ``mode`` makes the hostile variants a rollout must su
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -96,14 +97,18 @@ def camera_driver_wheel(
     driver: str = "rollcam",
     mode: Mode = "ok",
     tag: str = "py3-none-any",
+    requires: Sequence[str] = (),
+    imports: Sequence[str] = (),
 ) -> Path:
     """Write ``argus_driver_<driver>-<version>-<tag>.whl`` (project ``argus-driver-<driver>``,
-    camera driver ``driver``) into ``folder``."""
+    camera driver ``driver``) into ``folder``; it declares ``requires`` besides its
+    ``argus-sdk`` range and imports the modules ``imports`` when loaded."""
     package = f"argus_driver_{driver}"
     if mode == "broken":
         plugin = "raise RuntimeError('vendor SDK missing')\n"
     else:
-        plugin = _PLUGIN.format(package=package, driver=driver)
+        plugin = "".join(f"import {m}\n" for m in imports)
+        plugin += _PLUGIN.format(package=package, driver=driver)
     version_module = f'VERSION = "{version}"\nSILENT = {mode == "silent"}\n'
     folder.mkdir(parents=True, exist_ok=True)
     return make_wheel(
@@ -115,4 +120,19 @@ def camera_driver_wheel(
             f"{package}/version.py": version_module.encode(),
         },
         entry_points=f"[argus.camera_drivers]\n{driver} = {package}.plugin\n",
+        requires=("argus-sdk>=1.0,<2", *requires),
+    )
+
+
+def library_wheel(folder: Path, name: str, version: str, module: str) -> Path:
+    """A dependency wheel (no Argus plugin): project ``name`` with one module ``module``
+    that says its version."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return make_wheel(
+        folder / f"{name.replace('-', '_')}-{version}-py3-none-any.whl",
+        name=name,
+        version=version,
+        files={f"{module}.py": f'VERSION = "{version}"\n'.encode()},
+        requires=(),
+        entry_points=None,
     )

@@ -72,6 +72,7 @@ def test_a_rollout_reaches_a_node_through_the_verified_repository(
         "version": "2.0.0",
         "target": target,
         "dependencies": [],
+        "rollout": rollout["id"],
     }
 
     # The node's updater verifies the signed metadata and the file against it.
@@ -82,7 +83,13 @@ def test_a_rollout_reaches_a_node_through_the_verified_repository(
         got = node_updater.download(target, tmp_path / "downloads")
     assert hashlib.sha256(got.read_bytes()).digest() == hashlib.sha256(wheel.read_bytes()).digest()
 
-    report = {"project": "rolled-driver", "version": "2.0.0", "target": target, "state": "active"}
+    report = {
+        "project": "rolled-driver",
+        "version": "2.0.0",
+        "target": target,
+        "state": "active",
+        "rollout": rollout["id"],
+    }
     beat(client, helpers, "roll-1", credential, [report])
     master.advance_rollouts()
     done = client.get(f"/api/v1/rollouts/{rollout['id']}", headers=admin).json()

@@ -115,9 +115,18 @@ def fleet(session: Session, clock: ManualClock, count: int) -> dict[str, str]:
     return {f"n{i}": node(session, clock, f"n{i}").credential for i in range(1, count + 1)}
 
 
-def report(target: str, state: PluginState, version: str | None, detail: str = "") -> PluginReport:
+def report(
+    rollout: Rollout, target: str, state: PluginState, version: str | None, detail: str = ""
+) -> PluginReport:
     project, _, _ = target.partition("/")
-    return PluginReport(project=project, version=version, target=target, state=state, detail=detail)
+    return PluginReport(
+        project=project,
+        version=version,
+        target=target,
+        state=state,
+        detail=detail,
+        rollout=rollout.id,
+    )
 
 
 # -- variants ------------------------------------------------------------------------
@@ -185,10 +194,10 @@ def test_phases_go_canary_then_percentage_then_the_rest(
     # Only the canary is asked: its heartbeat reply names the package, the others' don't.
     assert [p.target for p in beat(session, clock, "n1", creds["n1"], []).plugins or []] == [target]
     assert beat(session, clock, "n2", creds["n2"], []).plugins == []
-    beat(session, clock, "n1", creds["n1"], [report(target, PluginState.INSTALLING, None)])
+    beat(session, clock, "n1", creds["n1"], [report(rollout, target, PluginState.INSTALLING, None)])
     rollouts.advance(session, clock)
     assert rollout.phase == 1
-    beat(session, clock, "n1", creds["n1"], [report(target, PluginState.ACTIVE, "2.4.0")])
+    beat(session, clock, "n1", creds["n1"], [report(rollout, target, PluginState.ACTIVE, "2.4.0")])
     rollouts.advance(session, clock)
     assert rollout.phase == 2
     assert {m.node.name: m.state for m in rollout.nodes if m.phase == 2} == {
@@ -197,7 +206,13 @@ def test_phases_go_canary_then_percentage_then_the_rest(
     }
     assert rollout.nodes[3].state is RolloutNodeState.WAITING
     for name in ("n2", "n3", "n4", "n5"):
-        beat(session, clock, name, creds[name], [report(target, PluginState.ACTIVE, "2.4.0")])
+        beat(
+            session,
+            clock,
+            name,
+            creds[name],
+            [report(rollout, target, PluginState.ACTIVE, "2.4.0")],
+        )
         rollouts.advance(session, clock)
     assert state(rollout) is RolloutState.COMPLETED
     assert rollout.finished is not None
@@ -219,7 +234,13 @@ def test_failures_past_the_threshold_halt_and_spare_the_others(
         session, clock, SYSTEM, "acme-driver==2.4.0", canary=["n1", "n2"], max_failures=1
     )
     target = rollout.nodes[0].target or ""
-    beat(session, clock, "n1", creds["n1"], [report(target, PluginState.FAILED, None, "boom")])
+    beat(
+        session,
+        clock,
+        "n1",
+        creds["n1"],
+        [report(rollout, target, PluginState.FAILED, None, "boom")],
+    )
     rollouts.advance(session, clock)
     assert state(rollout) is RolloutState.RUNNING  # one failure is tolerated
     beat(
@@ -227,7 +248,7 @@ def test_failures_past_the_threshold_halt_and_spare_the_others(
         clock,
         "n2",
         creds["n2"],
-        [report(target, PluginState.ROLLED_BACK, "2.3.0", "health check: no packets")],
+        [report(rollout, target, PluginState.ROLLED_BACK, "2.3.0", "health check: no packets")],
     )
     rollouts.advance(session, clock)
     assert state(rollout) is RolloutState.HALTED
@@ -269,7 +290,7 @@ def test_unsupported_and_pinned_nodes_are_reported_not_counted(
     assert states["n2"] is RolloutNodeState.UNSUPPORTED
     assert states["n3"] is RolloutNodeState.PINNED
     target = rollout.nodes[0].target or ""
-    beat(session, clock, "n1", creds["n1"], [report(target, PluginState.ACTIVE, "2.4.0")])
+    beat(session, clock, "n1", creds["n1"], [report(rollout, target, PluginState.ACTIVE, "2.4.0")])
     rollouts.advance(session, clock)
     assert state(rollout) is RolloutState.COMPLETED
     # The pin holds: n3 is still asked for 2.3.0.
@@ -321,3 +342,25 @@ def test_a_node_that_reports_no_plugin_store_gets_no_plugins(
         Heartbeat(node_id="n1", sent=0.0, platform_version=__version__),
     )
     assert reply.plugins is None
+
+
+def test_a_report_about_an_earlier_request_does_not_settle_a_new_rollout(
+    session: Session, clock: ManualClock
+) -> None:
+    admit(session, package("2.4.0"))
+    creds = fleet(session, clock, 1)
+    first = rollouts.start(session, clock, SYSTEM, "acme-driver==2.4.0")
+    target = first.nodes[0].target or ""
+    failed = report(first, target, PluginState.FAILED, None, "download interrupted")
+    beat(session, clock, "n1", creds["n1"], [failed])
+    rollouts.advance(session, clock)
+    assert state(first) is RolloutState.HALTED
+
+    second = rollouts.start(session, clock, SYSTEM, "acme-driver==2.4.0")
+    [desired] = beat(session, clock, "n1", creds["n1"], [failed]).plugins or []
+    assert desired.rollout == second.id
+    rollouts.advance(session, clock)
+    assert second.nodes[0].state is RolloutNodeState.SENT  # the stale failure is ignored
+    beat(session, clock, "n1", creds["n1"], [report(second, target, PluginState.ACTIVE, "2.4.0")])
+    rollouts.advance(session, clock)
+    assert state(second) is RolloutState.COMPLETED

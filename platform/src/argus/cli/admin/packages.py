@@ -35,6 +35,12 @@ def add(
         help="A vendor's detached Ed25519 signature of the (single) file; default: FILE.sig "
         "next to each file, when there is one.",
     ),
+    dependency: bool = typer.Option(
+        False,
+        "--dependency",
+        help="The files are dependency wheels plugins need (no Argus plugin of their own); "
+        "the master serves them with the plugins to nodes that lack them.",
+    ),
 ) -> None:
     """Admit packages: the master checks each before anything of it is unpacked (archive,
     RECORD hashes, metadata, Argus entry points, argus-sdk range, vendor signature)."""
@@ -46,7 +52,7 @@ def add(
         if not path.is_file():
             fail(f"{path}: no such file", EXIT_USAGE)
         sig = signature or path.with_name(path.name + ".sig")
-        params = {"filename": path.name}
+        params: dict[str, Any] = {"filename": path.name, "dependency": dependency or None}
         if sig.is_file():
             params["signature"] = base64.b64encode(sig.read_bytes()).decode()
         reply = api.request(
@@ -55,8 +61,9 @@ def add(
         if reply.is_success:
             package = reply.json()
             vendor = f", signed by {package['vendor']}" if package["vendor"] else ""
+            kinds = ", ".join(package["kinds"]) or "dependency"
             console.print(
-                f"admitted {package['name']} {package['version']} ({', '.join(package['kinds'])}; "
+                f"admitted {package['name']} {package['version']} ({kinds}; "
                 f"{', '.join(package['tags'])}{vendor})"
             )
         else:

@@ -90,6 +90,13 @@ async def admit(
     signature: Annotated[
         str | None, Query(description="Vendor signature: base64 of a detached Ed25519 one.")
     ] = None,
+    dependency: Annotated[
+        bool,
+        Query(
+            description="A dependency wheel plugins need (no Argus plugin of its own), "
+            "served with them to nodes that lack it."
+        ),
+    ] = False,
 ) -> PackageOut:
     """Admit a package: checked before anything of it is unpacked or imported; a refused
     one leaves nothing behind (and its reason in the audit trail)."""
@@ -127,6 +134,7 @@ async def admit(
             signature=raw_signature,
             vendors=packages.vendor_keys(master.vendor_keys_dir),
             require_vendor=master.require_vendor_signature,
+            library=dependency,
         )
 
     row = await anyio.to_thread.run_sync(run)

@@ -76,8 +76,12 @@ def admit(
     signature: bytes | None = None,
     vendors: Mapping[str, Ed25519PublicKey] | None = None,
     require_vendor: bool = False,
+    library: bool = False,
 ) -> PluginPackage:
     """Check the uploaded file, then store and record it; the upload is gone either way.
+
+    :param library: the file is a dependency wheel plugins need (served with them to the
+        nodes that lack it), not a plugin package.
 
     :raises Forbidden: the actor may not administer.
     :raises PackageNotAdmitted: refused (the reason is recorded as a failed admission).
@@ -87,7 +91,7 @@ def admit(
     try:
         access.require_admin(session, clock, actor, action="package.admit", target=target)
         try:
-            info = inspect_package(upload)
+            info = inspect_package(upload, library=library)
             vendor = check_signature(upload, signature, vendors or {}, required=require_vendor)
         except PackageRefused as exc:
             record(
@@ -118,6 +122,7 @@ def admit(
             sdk=info.sdk,
             spotter=info.spotter,
             vendor=vendor,
+            requires=list(info.requires),
             admitted_by=actor.name,
         )
         session.add(package)
@@ -154,6 +159,7 @@ def _snapshot(package: PluginPackage, info: PackageInfo) -> dict[str, object]:
         "tags": package.tags,
         "sdk": package.sdk,
         "vendor": package.vendor,
+        "requires": list(info.requires),
     }
 
 
@@ -173,3 +179,18 @@ def target_info(package: PluginPackage) -> dict[str, object]:
         "spotter": package.spotter,
         "vendor": package.vendor,
     }
+
+
+def backfill_requires(session: Session, store: Path) -> int:
+    """Record the dependencies of packages admitted before they were recorded, read from
+    their files; how many rows were filled."""
+    filled = 0
+    for row in session.scalars(select(PluginPackage).where(PluginPackage.requires.is_(None))):
+        try:
+            info = inspect_package(store / target_path(row), library=not row.kinds)
+        except (PackageRefused, OSError):
+            continue
+        row.requires = list(info.requires)
+        filled += 1
+    session.flush()
+    return filled

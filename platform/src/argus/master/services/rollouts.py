@@ -113,6 +113,8 @@ def choose_variant(
     specifier: SpecifierSet,
     node_tags: Sequence[str],
     api_version: str | None,
+    *,
+    check_sdk: bool = True,
 ) -> Variant | str:
     """The file of ``packages`` (all of one project) a node should run, or why none fits.
 
@@ -132,7 +134,7 @@ def choose_variant(
         return f"no admitted version matches {specifier or 'any version'}"
     reasons: list[str] = []
     for version in sorted(versions, reverse=True):
-        fits_api = [p for p in versions[version] if _supports(p.sdk, api_version)]
+        fits_api = [p for p in versions[version] if not check_sdk or _supports(p.sdk, api_version)]
         if not fits_api:
             reasons.append(
                 f"{version} requires argus-sdk{versions[version][0].sdk}, the node offers "
@@ -202,6 +204,11 @@ def start(
         raise Invalid("max_failures and canary_count cannot be negative; node_timeout > 0")
     admitted = _admitted(session, spec.project)
     if not admitted:
+        if _admitted(session, spec.project, libraries=True):
+            raise Invalid(
+                f"{spec.project} is a dependency, not a plugin: it goes to nodes with the "
+                "plugins that need it"
+            )
         raise Invalid(f"no package {spec.project!r} was admitted (argus packages add FILE)")
     running = session.scalars(
         select(Rollout.id).where(
@@ -380,6 +387,7 @@ def _ask(session: Session, rollout: Rollout, member: RolloutNode, now: dt.dateti
         member.target,
         rollout.id,
     )
+    wanted.dependencies = _dependencies_of_target(session, member.target, member.node)
     member.state, member.started = RolloutNodeState.SENT, now
 
 
@@ -410,6 +418,7 @@ def pin(
             raise Invalid(f"node {node.name}: {chosen}")
         row = _plugin_row(session, node.id, spec.project)
         row.desired_version, row.target = chosen.package.version, chosen.target
+        row.dependencies = dependencies(session, chosen.package, node)
         row.pinned, row.rollout_id = True, None
         rows.append(row)
     session.flush()
@@ -459,6 +468,7 @@ def remove(
     rows = _rows(session, name, nodes)
     for row in rows:
         row.desired_version, row.target, row.pinned, row.rollout_id = None, None, False, None
+        row.dependencies = []
     session.flush()
     record(
         session,
@@ -482,7 +492,13 @@ def desired_plugins(session: Session, node: Node) -> list[DesiredPlugin]:
         )
     )
     return [
-        DesiredPlugin(project=r.project, version=r.desired_version or "", target=r.target or "")
+        DesiredPlugin(
+            project=r.project,
+            version=r.desired_version or "",
+            target=r.target or "",
+            dependencies=[str(t) for t in r.dependencies or ()],
+            rollout=r.rollout_id,
+        )
         for r in rows
         if r.target
     ]
@@ -521,8 +537,8 @@ def record_reports(
     by_project = {r.project: r for r in reports}
     for member in waiting:
         said = by_project.get(member.rollout.project)
-        if said is None or said.target != member.target:
-            continue
+        if said is None or said.target != member.target or said.rollout != member.rollout_id:
+            continue  # about another request (an earlier rollout's, a pin's)
         result = _RESULTS.get(said.state)
         if result is not None:
             member.state, member.finished = result, now
@@ -581,14 +597,48 @@ def summary(rollout: Rollout) -> dict[str, object]:
 # -- helpers -----------------------------------------------------------------------
 
 
-def _admitted(session: Session, project: str) -> list[PluginPackage]:
-    return list(
-        session.scalars(
-            select(PluginPackage).where(
-                PluginPackage.name == project, PluginPackage.spotter.is_(False)
-            )
-        )
+def _admitted(session: Session, project: str, *, libraries: bool = False) -> list[PluginPackage]:
+    """The admitted node packages of ``project``: plugins, or dependency wheels."""
+    rows = session.scalars(
+        select(PluginPackage).where(PluginPackage.name == project, PluginPackage.spotter.is_(False))
     )
+    return [p for p in rows if bool(p.kinds) != libraries]
+
+
+def dependencies(session: Session, package: PluginPackage, node: Node) -> list[str]:
+    """The repository targets of the dependency wheels to serve with ``package`` to ``node``:
+    for each of its requirements (``argus-sdk`` aside), the newest admitted dependency wheel
+    within the range that fits the node. Requirements with none admitted are left to the
+    node, which checks that it has them before installing."""
+    targets = []
+    for line in package.requires or ():
+        try:
+            req = Requirement(str(line))
+        except InvalidRequirement:
+            continue
+        name = canonicalize_name(req.name)
+        if name == "argus-sdk" or (
+            req.marker is not None and not req.marker.evaluate({"extra": ""})
+        ):
+            continue  # the platform's own, or needed only for an extra (or elsewhere)
+        chosen = choose_variant(
+            _admitted(session, name, libraries=True),
+            req.specifier,
+            node.wheel_tags,
+            node.api_version,
+            check_sdk=False,
+        )
+        if isinstance(chosen, Variant):
+            targets.append(chosen.target)
+    return targets
+
+
+def _dependencies_of_target(session: Session, target: str | None, node: Node) -> list[str]:
+    filename = (target or "").rsplit("/", 1)[-1]
+    package = session.scalars(
+        select(PluginPackage).where(PluginPackage.filename == filename)
+    ).first()
+    return dependencies(session, package, node) if package is not None else []
 
 
 def _nodes(session: Session, names: Sequence[str] | None) -> list[Node]:

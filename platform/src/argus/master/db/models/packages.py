@@ -48,6 +48,11 @@ class PluginPackage(Base):
     vendor: Mapped[str] = mapped_column(
         Unicode(255), default="", comment="Vendor whose signature was verified; '' unsigned."
     )
+    requires: Mapped[list[Any] | None] = mapped_column(
+        JSON,
+        comment="Its Requires-Dist lines (dependencies to serve with it); NULL: admitted "
+        "before they were recorded (read again from the file at the next start).",
+    )
     admitted_by: Mapped[str] = mapped_column(Unicode(255), comment="Who admitted it.")
     admitted: Mapped[dt.datetime] = mapped_column(
         UtcDateTime, default=utcnow, comment="When it was admitted."
@@ -163,6 +168,11 @@ class NodePlugin(Base):
     )
     pinned: Mapped[bool] = mapped_column(
         Boolean, default=False, comment="Rollouts leave this node at its desired version."
+    )
+    dependencies: Mapped[list[Any]] = mapped_column(
+        JSON,
+        default=list,
+        comment="Repository targets of the dependency wheels served with it to this node.",
     )
     rollout_id: Mapped[int | None] = mapped_column(
         ForeignKey("rollout.id", ondelete="SET NULL"),

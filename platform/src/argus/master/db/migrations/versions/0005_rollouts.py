@@ -1,7 +1,8 @@
 """Package rollouts and the plugin packages each node runs.
 
-Revision 0005. Tables ``rollout``, ``rollout_node`` and ``node_plugin``; column
-``node.api_version`` (nodes fill it with their next heartbeat).
+Revision 0005. Tables ``rollout``, ``rollout_node`` and ``node_plugin``; columns
+``node.api_version`` (nodes fill it with their next heartbeat) and
+``plugin_package.requires`` (filled from the files at the master's next start).
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ def _one_of(column: str, values: Sequence[str], *, name: str) -> sa.CheckConstra
 
 
 def upgrade() -> None:
+    op.add_column(
+        "plugin_package",
+        sa.Column(
+            "requires",
+            sa.JSON(),
+            nullable=True,
+            comment=(
+                "Its Requires-Dist lines (dependencies to serve with it); NULL: admitted "
+                "before they were recorded (read again from the file at the next start)."
+            ),
+        ),
+    )
     op.add_column(
         "node",
         sa.Column(
@@ -195,6 +208,12 @@ def upgrade() -> None:
             comment="Rollouts leave this node at its desired version.",
         ),
         sa.Column(
+            "dependencies",
+            sa.JSON(),
+            nullable=False,
+            comment="Repository targets of the dependency wheels served with it to this node.",
+        ),
+        sa.Column(
             "rollout_id",
             sa.Integer(),
             nullable=True,
@@ -244,3 +263,4 @@ def downgrade() -> None:
     op.drop_table("rollout_node")
     op.drop_table("rollout")
     op.drop_column("node", "api_version")
+    op.drop_column("plugin_package", "requires")
