@@ -205,6 +205,7 @@ class DemoSystem:
         clock.set_offset(load_clock_offset(node_dir))
         self.node = node = Node(self.kernel, config, clock=clock, role="demo")
         self.uplink = uplink = Uplink(node, self.master_url, interval=2)
+        uplink.manage_plugins(health_seconds=node.config.node.plugin_health_seconds)
         if not uplink.enrolled:
             assert token is not None, "a node the master knows is enrolled already"
             uplink.enrol(token, self.node_url)

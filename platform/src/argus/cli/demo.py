@@ -15,6 +15,7 @@ from rich.table import Table
 from argus.demo import PASSWORD_FILE, DemoSystem
 from argus.kernel import Kernel, PluginStatus
 from argus.master.services.errors import ServiceError
+from argus.node.plugins import FOLDER, PluginStore, use_store
 from argus.node.recorder import StreamWorker
 from argus.node.runtime import Node
 from argus_sdk import ArgusError, Event
@@ -44,6 +45,10 @@ def demo(
     node_port: int = typer.Option(5009, help="Port of the node API (127.0.0.1)."),
 ) -> None:
     """Run a master and a node with simulated cameras in one process; show what it records."""
+    # Packages rolled out to the demo node and Spotter plugins admitted to its master
+    # (kept from earlier runs) load with the rest.
+    use_store(PluginStore(data / "node" / FOLDER))
+    use_store(PluginStore(data / "master" / FOLDER, spotter=True))
     kernel = Kernel()
     kernel.load()
     _report_plugins(kernel)
