@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.tags import Tag
 
+from argus_sdk.packages import inspect_package
 from argus_sdk.signing import signature_path
 from argus_sdk.testing import make_wheel
 
@@ -266,3 +268,41 @@ def test_build_needs_the_backend_installed_and_says_so(tmp_path: Path) -> None:
     assert not (root / "dist").exists()
     nothing = run("build", tmp_path / "empty")
     assert nothing.returncode == 2 and "no pyproject.toml" in nothing.stderr
+
+
+@pytest.mark.slow
+def test_build_makes_one_wheel_per_declared_platform(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    for platform, marker in (("linux_x86_64", b"\x7fELF 64"), ("linux_i686", b"\x7fELF 32")):
+        lib = root / "native" / platform / "acme_cam" / "lib" / "libacme.so"
+        lib.parent.mkdir(parents=True)
+        lib.write_bytes(marker)
+    with (root / "pyproject.toml").open("a") as f:
+        f.write(
+            "\n[tool.argus.variants]\n"
+            'linux_x86_64 = "native/linux_x86_64"\nlinux_i686 = "native/linux_i686"\n'
+        )
+    result = run("build", root, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    reports = {Path(r["file"]).name.split("-none-")[1]: r for r in json.loads(result.stdout)}
+    assert sorted(reports) == ["linux_i686.whl", "linux_x86_64.whl"]
+    assert all(r["accepted"] for r in reports.values())  # RECORD and tags check out
+    assert not list((root / "dist").glob("*-any.whl"))  # only the variants are kept
+    for name, marker in (("linux_i686", b"\x7fELF 32"), ("linux_x86_64", b"\x7fELF 64")):
+        wheel = Path(reports[f"{name}.whl"]["file"])
+        with zipfile.ZipFile(wheel) as archive:
+            assert archive.read("acme_cam/lib/libacme.so") == marker
+            text = archive.read("acme_cam-0.3.0.dist-info/WHEEL").decode()
+        assert f"Tag: py3-none-{name}" in text and "Root-Is-Purelib: false" in text
+        tags = inspect_package(wheel).tags
+        assert Tag("py3", "none", name) in tags and all(t.platform == name for t in tags)
+
+
+@pytest.mark.slow
+def test_a_variant_folder_that_is_missing_is_a_usage_error(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    with (root / "pyproject.toml").open("a") as f:
+        f.write('\n[tool.argus.variants]\nlinux_i686 = "native/nowhere"\n')
+    result = run("build", root)
+    assert result.returncode == 2
+    assert "'native/nowhere' is not a folder of the project" in result.stderr

@@ -39,6 +39,7 @@ from argus_sdk.signing import (
     signature_path,
     verify_signature,
 )
+from argus_sdk.variants import VariantError, declared_variants, make_variants
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -194,6 +195,10 @@ def _build(args: argparse.Namespace) -> int:
         raise UsageError(f"{project}: no pyproject.toml (not a plugin project folder)")
     out: Path = args.out if args.out is not None else project / "dist"
     try:
+        variants = declared_variants(project)
+    except VariantError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
         # No isolation: the backend runs in this Python, so building needs no network.
         builder = ProjectBuilder(project, python_executable=sys.executable, runner=_runner)
         missing = builder.check_dependencies("wheel")
@@ -211,9 +216,19 @@ def _build(args: argparse.Namespace) -> int:
     except (BuildException, BuildBackendException) as exc:
         print(f"{project}: the build failed: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    print(f"built {wheel}", file=sys.stderr if args.json else sys.stdout)
-    wheel = _as_spi(wheel)
-    args.files, args.require_signature = [wheel], False
+    if variants:
+        try:
+            files = make_variants(wheel, variants, out)
+        except VariantError as exc:
+            print(f"{project}: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        finally:
+            wheel.unlink()  # only the variants are distributed
+    else:
+        files = [_as_spi(wheel)]
+    for built in files:
+        print(f"built {built}", file=sys.stderr if args.json else sys.stdout)
+    args.files, args.require_signature = files, False
     return _check(args)
 
 
@@ -327,7 +342,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Build the wheel of a plugin project with its own build backend "
         "(PEP 517, without isolation: the backend must be installed, nothing is "
         "downloaded), then check it as `check` does. A package providing only Spotter "
-        "plugins is renamed .spi.",
+        "plugins is renamed .spi. With [tool.argus.variants] in pyproject.toml, one wheel "
+        "per platform is made, each with its folder of native files.",
     )
     build.add_argument("project", type=Path, nargs="?", default=Path(), metavar="PROJECT_DIR")
     build.add_argument(
