@@ -198,8 +198,10 @@ class Master:
             old = store.path(project, current) if current is not None else None
             self.kernel.reload(project, old=old, new=folder)
             fresh = collect_spotter_plugins(self.kernel)
-            self.spotter_plugins.clear()
+            # In place, never empty on the way: requests read this dict meanwhile.
             self.spotter_plugins.update(fresh)
+            for gone in set(self.spotter_plugins) - set(fresh):
+                del self.spotter_plugins[gone]
         log.info("serving Spotter plugin %s %s", project, package.version)
 
     def advance_rollouts(self) -> int:

@@ -508,10 +508,12 @@ def record_reports(
     session: Session, clock: Clock, node: Node, reports: Iterable[PluginReport]
 ) -> None:
     """Keep what a node says about its packages; settle the rollouts waiting on it."""
+    reports = list(reports)
+    if not reports:
+        return  # a heartbeat stays cheap for nodes without store packages
     now = instant(clock)
     query = select(NodePlugin).where(NodePlugin.node_id == node.id)
     rows = {r.project: r for r in session.scalars(query)}
-    reports = list(reports)
     for report in reports:
         row = rows.get(report.project)
         if row is None:
@@ -522,8 +524,6 @@ def record_reports(
             rows[report.project] = row
         row.installed_version, row.state = report.version, report.state.value
         row.detail, row.reported = report.detail[:2048], now
-    if not reports:
-        return
     waiting = session.scalars(
         select(RolloutNode)
         .join(Rollout)
