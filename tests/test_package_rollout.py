@@ -8,8 +8,12 @@ loopback, one of them reporting 32-bit wheel tags.
   its camera records with the new code.
 - A version with only a 64-bit file reaches the 64-bit nodes; the 32-bit node is
   reported ``unsupported`` and keeps what it runs.
+- Hostile packages (tampered bytes, bad RECORD, zip-slip, absolute paths, links, a
+  decompression bomb, an impossible argus-sdk range) are refused at admission.
 - A version whose plugin raises at import fails on the canary, which rolls back by
-  itself; the rollout halts and no other node is asked.
+  itself; the rollout halts and no other node is asked. One whose camera stays silent
+  fails its health check and is rolled back. Replayed (older) repository metadata is
+  refused by the node.
 - A node killed with SIGKILL while a package is installing comes back with a store
   holding the old or the new version, never half of one, and finishes the rollout.
 - Throughout, the simulated camera of every node keeps recording.
@@ -33,7 +37,7 @@ from typer.testing import CliRunner
 from argus.cli import app
 from argus.testing import Cluster, free_port
 from argus.testing.demo import joining_node_config
-from argus.testing.plugins import camera_driver_wheel
+from argus.testing.plugins import camera_driver_wheel, hostile_packages
 from argus_sdk.testing import make_wheel
 
 PASSWORD = "admin-password-for-tests"
@@ -102,6 +106,14 @@ def test_rollouts_reach_real_nodes_by_platform_and_survive_bad_packages_and_kill
         admin = {"Authorization": f"Bearer {session}"}
         cli = tmp_path / "cli"
         ok(argus(cli, "login", "--master", url, ARGUS_PASSWORD=PASSWORD))
+
+        # The hostile corpus: each refused at admission with its reason, nothing kept.
+        for case, (path, reason) in hostile_packages(tmp_path / "hostile").items():
+            refused = argus(cli, "packages", "add", str(path))
+            assert refused.exit_code == 1, (case, refused.output)
+            assert reason in refused.output.replace("\n", ""), (case, refused.output)
+        assert not (tmp_path / "master" / "packages" / "evil-driver").exists()
+        assert json.loads(ok(argus(cli, "packages", "list", "--json")).stdout) == []
 
         nodes: dict[str, Any] = {}
         for name in NODES:
@@ -181,6 +193,9 @@ def test_rollouts_reach_real_nodes_by_platform_and_survive_bad_packages_and_kill
         assert installed == {("n-a", "2.0"), ("n-b", "2.0"), ("n-32", "1.0")}
 
         # A plugin that raises at import: the canary rolls back, the rollout halts.
+        old_timestamp = (
+            tmp_path / "master" / "repository" / "metadata" / "timestamp.json"
+        ).read_bytes()
         broken = camera_driver_wheel(wheels / "3", "3.0", mode="broken")
         ok(argus(cli, "packages", "add", str(broken)))
         halted = argus(cli, "packages", "rollout", f"{PROJECT}==3.0", "--canary", "n-a")
@@ -192,6 +207,29 @@ def test_rollouts_reach_real_nodes_by_platform_and_survive_bad_packages_and_kill
         assert "import failed: RuntimeError: vendor SDK missing" in by_node["n-a"]["detail"]
         assert by_node["n-b"]["state"] == "waiting"
         cluster.wait(lambda: recording("n-a", "n-a-door"), "n-a's door back on 2.0")
+
+        # Replayed metadata: a repository serving an older timestamp than a node trusts.
+        silent = camera_driver_wheel(wheels / "3.5", "3.5", mode="silent")
+        ok(argus(cli, "packages", "add", str(silent)))
+        timestamp = tmp_path / "master" / "repository" / "metadata" / "timestamp.json"
+        current = timestamp.read_bytes()
+        timestamp.write_bytes(old_timestamp)
+        replayed = argus(cli, "packages", "rollout", f"{PROJECT}==3.5", "--nodes", "n-a")
+        assert replayed.exit_code == 1, replayed.output
+        rollout = json.loads(ok(argus(cli, "packages", "rollouts", "--json")).stdout)[0]
+        [member] = rollout["nodes"]
+        assert member["state"] == "failed" and "rollback" in member["detail"], member
+        timestamp.write_bytes(current)
+
+        # A plugin that loads but whose camera stays silent fails the health check.
+        quiet = argus(cli, "packages", "rollout", f"{PROJECT}==3.5", "--nodes", "n-b")
+        assert quiet.exit_code == 1, quiet.output
+        rollout = json.loads(ok(argus(cli, "packages", "rollouts", "--json")).stdout)[0]
+        [member] = rollout["nodes"]
+        assert member["state"] == "rolled-back", member
+        assert "no packets from n-b-door/main within 5 s" in member["detail"]
+        assert "rolled back to 2.0" in member["detail"]
+        cluster.wait(lambda: recording("n-b", "n-b-door"), "n-b's door back on 2.0")
 
         # Killed mid-install: the store is whole afterwards and the rollout completes.
         big = big_driver_wheel(wheels / "4", "4.0")

@@ -11,9 +11,13 @@ test sees which code runs. ``mode`` makes the hostile variants a rollout must su
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import hashlib
+import stat
+import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from argus_sdk.testing import make_wheel
 
@@ -136,3 +140,52 @@ def library_wheel(folder: Path, name: str, version: str, module: str) -> Path:
         requires=(),
         entry_points=None,
     )
+
+
+def hostile_packages(folder: Path) -> dict[str, tuple[Path, str]]:
+    """A corpus of packages the master must refuse at admission: case → (file, a fragment
+    of the refusal it must give). Each is otherwise a well-made camera-driver wheel."""
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus: dict[str, tuple[Path, str]] = {}
+
+    def case(name: str, reason: str, **kwargs: Any) -> None:
+        where = folder / name
+        where.mkdir()
+        path = make_wheel(
+            where / "evil_driver-1.0-py3-none-any.whl", name="evil-driver", version="1.0", **kwargs
+        )
+        corpus[name] = (path, reason)
+
+    def tampered(members: dict[str, bytes]) -> str:
+        lines = [f"{n},sha256={_digest(b'other bytes')},{len(d)}" for n, d in members.items()]
+        return "\n".join(lines)
+
+    def entry(member: str, data: bytes = b"x", mode: int = 0) -> Callable[[zipfile.ZipFile], None]:
+        def add(archive: zipfile.ZipFile) -> None:
+            info = zipfile.ZipInfo(member)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if mode:
+                info.external_attr = mode << 16
+            archive.writestr(info, data)
+
+        return add
+
+    case("tampered-bytes", "do not match RECORD", record=tampered)
+    case("bad-record", "no sha256 hash", record=lambda m: "".join(f"{n},,\n" for n in m))
+    case("zip-slip", "leaves the package", extra=entry("../../evil.py"))
+    case("absolute-path", "absolute", extra=entry("/etc/cron.d/evil"))
+    case(
+        "symlink", "a link", extra=entry("evil_driver/passwd", b"/etc/passwd", stat.S_IFLNK | 0o777)
+    )
+    case(
+        "decompression-bomb",
+        "decompression bomb",
+        extra=entry("evil_driver/data.bin", b"\0" * (64 << 20)),
+    )
+    case("incompatible-sdk", "admits no released platform API", requires=("argus-sdk>=7",))
+    case("no-plugin", "provides no Argus plugin", entry_points=None)
+    return corpus
+
+
+def _digest(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
