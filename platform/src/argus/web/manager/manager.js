@@ -894,23 +894,27 @@ async function download(path, name, type) {
 
 const PAGES = { servers, cameras, groups, users, profiles, packages, rollouts, installed, audit, watchdog, backup };
 
-/** Draw the page the address names (#servers, #cameras/<server>, #profiles/<id> …). */
+/** Draw the page the address names (#servers, #cameras/<server>, #profiles/<id> …).
+ * Each drawing goes into a container of its own: one overtaken by a later drawing (a
+ * page redrawn after a save while the user already went on) ends in a detached
+ * container and marks nothing ready. */
 async function show() {
   const name = location.hash.slice(1).split(/[/?]/)[0] || "servers";
-  const page = $("#page");
-  drawn += 1;
-  page.replaceChildren();
-  page.dataset.page = name;
-  delete page.dataset.ready; // set again when this drawing is done
+  const holder = $("#page");
+  const page = el("div", { class: "view" });
+  const mine = ++drawn;
+  holder.replaceChildren(page);
+  holder.dataset.page = name;
+  delete holder.dataset.ready; // set again when this drawing is done
   for (const link of document.querySelectorAll(".pages a")) {
     if (link.getAttribute("href") === `#${name}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   try {
     await (PAGES[name] || servers)(page);
-    page.dataset.ready = name;
+    if (mine === drawn) holder.dataset.ready = name;
   } catch (error) {
-    say(error.message, true);
+    if (mine === drawn) say(error.message, true);
   }
 }
 
