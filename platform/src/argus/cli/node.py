@@ -59,6 +59,19 @@ def _use_plugin_store(data_dir: Path) -> None:
 @app.command()
 def run(config: Path = CONFIG) -> None:
     """Record the configured cameras and serve the node API until SIGTERM or Ctrl-C."""
+    servers: list[uvicorn.Server] = []
+    stopping: list[bool] = []
+
+    def stop_requested(_signum: int, _frame: FrameType | None) -> None:
+        stopping.append(True)
+        for server in servers:
+            server.should_exit = True
+
+    # From the start (a node asked to stop while it starts or enrols stops cleanly), and
+    # before, during and after uvicorn's own handling (which re-raises the signal to the
+    # previous handler once it has shut down): the node must still stop.
+    signal.signal(signal.SIGTERM, stop_requested)
+    signal.signal(signal.SIGINT, stop_requested)
     node = _build(config)
     section = node.config.node
     token_path = section.token_file or node.host.data_dir / "node-token"
@@ -78,12 +91,9 @@ def run(config: Path = CONFIG) -> None:
         )
     )
 
-    def stop_requested(_signum: int, _frame: FrameType | None) -> None:
-        server.should_exit = True
-
-    # Before, during and after uvicorn's own handling (which re-raises the signal
-    # to the previous handler once it has shut down): the node must still stop.
-    signal.signal(signal.SIGTERM, stop_requested)
+    servers.append(server)
+    server.should_exit = bool(stopping)
+    signal.signal(signal.SIGTERM, stop_requested)  # uvicorn's own handler is set in run()
     signal.signal(signal.SIGINT, stop_requested)
     node.start()
     sampler.start()

@@ -30,7 +30,7 @@ export class Session {
       body: JSON.stringify({ username, password }),
     });
     const body = await reply.json().catch(() => ({}));
-    if (!reply.ok) throw new Error(body.detail || `login failed (HTTP ${reply.status})`);
+    if (!reply.ok) throw new Error(describe(body.detail) || `login failed (HTTP ${reply.status})`);
     const session = new Session({ ...body, tokensAt: Date.now() });
     session.save();
     return session;
@@ -60,7 +60,7 @@ export class Session {
     });
     if (reply.status === 401) throw new Unauthenticated("the session has ended");
     const data = reply.status === 204 ? null : await reply.json();
-    if (!reply.ok) throw new Error(data?.detail || `HTTP ${reply.status}`);
+    if (!reply.ok) throw new Error(describe(data?.detail) || `HTTP ${reply.status}`);
     return data;
   }
 
@@ -155,7 +155,7 @@ export class Session {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const data = await reply.json().catch(() => ({}));
-    if (!reply.ok) throw new Error(data.detail || `HTTP ${reply.status}`);
+    if (!reply.ok) throw new Error(describe(data.detail) || `HTTP ${reply.status}`);
     return data;
   }
 
@@ -164,4 +164,22 @@ export class Session {
     const path = `/cameras/${encodeURIComponent(camera.ident)}/snapshot`;
     return this.nodeUrl(camera, path, { at: at.toFixed(3), stream });
   }
+}
+
+/**
+ * An API error's ``detail`` as text: the service's message, or — for a request the API
+ * could not validate — each problem as "field: message".
+ */
+export function describe(detail) {
+  if (!detail) return "";
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((p) => {
+        const where = (p.loc || []).filter((part) => part !== "body").join(".");
+        return where ? `${where}: ${p.msg}` : p.msg;
+      })
+      .join("; ");
+  }
+  return JSON.stringify(detail);
 }
