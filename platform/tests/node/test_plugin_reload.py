@@ -18,98 +18,17 @@ from argus.node.config import DeviceSection, NodeConfig
 from argus.node.plugins import PluginStore
 from argus.node.runtime import Node
 from argus.protocol import StreamState
+from argus.testing.plugins import camera_driver_wheel
 from argus_sdk import StreamPacket
 from argus_sdk.testing import make_wheel
 
 PROJECT = "argus-driver-rcam"
 PACKAGE = "argus_driver_rcam"
 
-VERSION_MODULE = 'VERSION = "{version}"\n'
-PLUGIN = '''
-import threading
-from fractions import Fraction
-
-from pydantic import BaseModel
-
-from argus_driver_rcam.version import VERSION
-from argus_sdk import (
-    CameraDriverType, ChannelDescription, ChannelKind, DeviceDescription, StreamDescription,
-    StreamPacket, StreamProfile, TrackDescription, Unsupported, hookimpl,
-)
-
-RATE = Fraction(25)
-
-
-class Settings(BaseModel):
-    name: str = "Door"
-
-
-class Source:
-    """Keyframes every 40 ms whose bytes name the code that made them."""
-
-    description = StreamDescription(
-        "main", (TrackDescription(0, ChannelKind.VIDEO, "h264", 1 / RATE),)
-    )
-
-    def __init__(self, clock):
-        self._clock, self._n, self._closed = clock, 0, threading.Event()
-
-    def read(self, timeout):
-        if self._closed.wait(0.04):
-            return None
-        self._n += 1
-        return StreamPacket(0, f"rcam {{VERSION}}".encode(), self._n, self._n, 1 / RATE, True,
-                            self._clock.now())
-
-    def close(self):
-        self._closed.set()
-
-
-class Camera:
-    def __init__(self, settings, context):
-        self._settings, self._context = settings, context
-
-    def describe(self):
-        profile = StreamProfile("main", "h264", 320, 240, RATE)
-        channel = ChannelDescription(0, self._settings.name, (profile,))
-        return DeviceDescription("Reload Inc.", f"rcam {{VERSION}}", (channel,))
-
-    def open_stream(self, channel, stream):
-        return Source(self._context.clock)
-
-    def ptz(self, channel, command):
-        raise Unsupported("no PTZ")
-
-    def set_output(self, port, active):
-        raise Unsupported("no outputs")
-
-    def input_states(self):
-        return {{}}
-
-    def close(self):
-        pass
-
-
-@hookimpl
-def argus_camera_drivers():
-    return [CameraDriverType("rcam", "Reloadable camera", Settings, Camera)]
-'''
-EPS = f"[argus.camera_drivers]\nrcam = {PACKAGE}.plugin\n"
-
 
 def rcam_wheel(folder: Path, version: str, *, broken: bool = False) -> Path:
-    plugin = "raise RuntimeError('vendor SDK missing')\n" if broken else PLUGIN.format()
-    folder.mkdir(parents=True, exist_ok=True)
-    return make_wheel(
-        folder / f"{PACKAGE}-{version}-py3-none-any.whl",
-        name=PROJECT,
-        version=version,
-        files={
-            f"{PACKAGE}/plugin.py": plugin.encode(),
-            f"{PACKAGE}/version.py": VERSION_MODULE.format(version=version).encode(),
-        },
-        entry_points=EPS,
-    )
+    """The ``rcam`` driver's wheel: its packets and device model name the version."""
+    return camera_driver_wheel(folder, version, driver="rcam", mode="broken" if broken else "ok")
 
 
 def section(device: str, driver: str, **settings: Any) -> DeviceSection:
