@@ -53,7 +53,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.queues import Queue
@@ -261,7 +261,7 @@ class Agent:
     def start(self) -> None:
         self._spawn(self._run, "heartbeat")
 
-    def _spawn(self, target: Any, name: str, *args: Any) -> None:
+    def _spawn(self, target: Callable[..., None], name: str, *args: object) -> None:
         thread = threading.Thread(
             target=target, args=args, name=f"{self.spec.node_id}-{name}", daemon=True
         )
@@ -441,7 +441,12 @@ class AgentPool:
     """``processes`` worker processes sharing the agents and one download cap."""
 
     def __init__(
-        self, base_url: str, specs: list[AgentSpec], work: Path, interval: float, args: Any
+        self,
+        base_url: str,
+        specs: list[AgentSpec],
+        work: Path,
+        interval: float,
+        args: argparse.Namespace,
     ) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._cap = ctx.BoundedSemaphore(args.max_downloads)
