@@ -167,6 +167,14 @@ def _members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     return [i for i in infos if not i.is_dir()]
 
 
+def dist_info_dir(archive: zipfile.ZipFile, name: str, version: Version) -> str:
+    """The name of the one ``.dist-info`` folder of a wheel of ``name`` ``version``.
+
+    :raises PackageRefused: none, or several.
+    """
+    return _dist_info([m for m in archive.infolist() if not m.is_dir()], name, version)
+
+
 def _dist_info(members: Iterable[zipfile.ZipInfo], name: str, version: Version) -> str:
     dirs = {m.filename.split("/", 1)[0] for m in members if ".dist-info/" in m.filename}
     dirs = {d for d in dirs if d.endswith(".dist-info")}

@@ -48,7 +48,7 @@ from packaging.version import InvalidVersion, Version
 from argus_sdk import ArgusError
 from argus_sdk.packages import (
     PackageRefused,
-    _dist_info,
+    dist_info_dir,
     inspect_package,
 )
 
@@ -418,9 +418,7 @@ def _unpack(wheel: _Wheel, into: Path, written: set[str]) -> None:
         or provides a host package.
     """
     with zipfile.ZipFile(wheel.path) as archive:
-        info_dir = _dist_info(
-            [m for m in archive.infolist() if not m.is_dir()], wheel.name, wheel.version
-        )
+        info_dir = dist_info_dir(archive, wheel.name, wheel.version)
         data_dir = info_dir.removesuffix(".dist-info") + ".data"
         hashes = _record_hashes(archive.read(f"{info_dir}/RECORD"))
         for member in archive.infolist():
