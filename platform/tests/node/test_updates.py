@@ -117,9 +117,14 @@ def test_rollouts_install_check_roll_back_and_remove_without_stopping_other_came
     targets = {v: rig.admit(v) for v in ("1.0", "2.0")}
     broken, silent = rig.admit("3.0", "broken"), rig.admit("4.0", "silent")
 
+    results: list[PluginState] = []
+    nudge = rig.updates.on_result
+    assert nudge is not None  # the uplink's: a result goes out with a heartbeat at once
+    rig.updates.on_result = lambda: (results.append(rig.report().state), nudge())
     done = rig.roll("1.0")
     assert done["state"] == "completed", done
     assert rig.report().state is PluginState.ACTIVE and rig.report().target == targets["1.0"]
+    assert results == [PluginState.ACTIVE]  # installing is not a result
     assert rig.door_model() == "rollcam 1.0"
     door = rig.node.worker("door", "main")
     assert door is not None

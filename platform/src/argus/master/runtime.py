@@ -78,6 +78,9 @@ class Master:
         self.require_vendor_signature = section.require_vendor_signature
         #: The TUF repository nodes install packages from (keys and metadata).
         self.repository = Repository(self.data_dir / "repository", self.package_store, self.clock)
+        #: (node, credential digest) → monotonic time until which the repository routes
+        #: take that node's credential without asking the database again.
+        self.repository_readers: dict[tuple[str, str], float] = {}
         self.clock_sync_seconds = section.clock_sync_seconds
         self.clock_offset_threshold = section.clock_offset_threshold
         self.data_dir.mkdir(parents=True, exist_ok=True)

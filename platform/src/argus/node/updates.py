@@ -73,6 +73,7 @@ class PluginUpdates:
     :meth:`want` and :meth:`reports` from the heartbeat thread.
 
     :param updater: makes the TUF updater for one round of work (it is closed after).
+    :param on_result: called (from the updates thread) when a package's result is known.
     """
 
     def __init__(
@@ -81,7 +82,10 @@ class PluginUpdates:
         updater: Callable[[], PackageUpdater],
         *,
         health_seconds: float = DEFAULT_HEALTH_SECONDS,
+        on_result: Callable[[], None] | None = None,
     ) -> None:
+        #: Called when a package's result is known (the uplink sends a heartbeat at once).
+        self.on_result = on_result
         self._node = node
         self._store = node.plugin_store
         self._updater = updater
@@ -313,6 +317,8 @@ class PluginUpdates:
         )
         with self._lock:
             self._reports[project] = report
+        if state is not PluginState.INSTALLING and self.on_result is not None:
+            self.on_result()  # the master hears of it now, not at the next heartbeat
         return report
 
     def _active_target(self, project: str, version: str) -> str:

@@ -99,6 +99,7 @@ class Uplink:
         self._shared_client = client is not None  # given (tests): the updater uses it too
         self._dir = node.host.data_dir
         self._stop = threading.Event()
+        self._nudged = threading.Event()  # send the next heartbeat now
         self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
         self.last_reply: HeartbeatReply | None = None
         self.applied_version: int | None = None
@@ -159,9 +160,13 @@ class Uplink:
         """From now on, run the plugin packages the master asks for (reports go with every
         heartbeat); it starts and stops with the uplink."""
         self.updates = PluginUpdates(
-            self._node, self.package_updater, health_seconds=health_seconds
+            self._node, self.package_updater, health_seconds=health_seconds, on_result=self.nudge
         )
         return self.updates
+
+    def nudge(self) -> None:
+        """Send the next heartbeat now rather than at the end of the interval."""
+        self._nudged.set()
 
     def master_public_key(self) -> str | None:
         path = self._dir / MASTER_KEY_FILE
@@ -323,6 +328,7 @@ class Uplink:
 
     def stop(self) -> None:
         self._stop.set()
+        self._nudged.set()
         if self._thread.is_alive():
             self._thread.join(timeout=15)
         if self.updates is not None:
@@ -340,7 +346,8 @@ class Uplink:
                 if self._reachable:
                     log.warning("master unreachable, recording goes on: %s", exc)
                 self._reachable = False
-            self._stop.wait(self._interval)
+            self._nudged.wait(self._interval)
+            self._nudged.clear()
 
 
 def _detail(response: httpx.Response) -> str:
