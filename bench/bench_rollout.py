@@ -249,6 +249,7 @@ class Agent:
         self._applied: int | None = None
         self._tags_sent = False
         self.beating = threading.Event()  # one heartbeat was answered
+        self._nudged = threading.Event()  # a result is known: beat now (as Uplink.nudge)
         self.threads: list[threading.Thread] = []
 
     def headers(self) -> dict[str, str]:
@@ -269,12 +270,14 @@ class Agent:
         thread.start()
 
     def _run(self) -> None:
-        """As ``Uplink._run``: beat, wait the interval, again (first at the agent's phase)."""
+        """As ``Uplink._run``: beat, wait the interval (or a result), again (first at the
+        agent's phase)."""
         if self._stop.wait(self.spec.phase):
             return
         while not self._stop.is_set():
             self.beat()
-            self._stop.wait(self._interval)
+            self._nudged.wait(self._interval)
+            self._nudged.clear()
 
     def beat(self) -> None:
         with self._lock:
@@ -329,6 +332,8 @@ class Agent:
         )
         with self._lock:
             self._report = report
+        if state is not PluginState.INSTALLING:
+            self._nudged.set()
 
     def install(self, wanted: DesiredPlugin) -> None:
         """What ``PluginUpdates.install`` does for the bytes: refresh, download, verify."""

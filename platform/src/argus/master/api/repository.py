@@ -33,6 +33,13 @@ NodeId = Annotated[
 ]
 
 
+class PackageFile(FileResponse):
+    """A file sent in 1 MiB reads: a package goes out in a sixteenth of the event-loop
+    turns of the default 64 KiB (a rollout sends the same megabytes to every node)."""
+
+    chunk_size = 1 << 20
+
+
 class NotInRepository(NotFound):
     """The repository has no such metadata or package file (HTTP 404)."""
 
@@ -79,4 +86,4 @@ def target(path: str, master: Running, credential: NodeCredential, node: NodeId)
         file = master.repository.target_file(path)
     except KeyError:
         raise NotInRepository(f"the repository has no package {path!r}") from None
-    return FileResponse(file, media_type="application/octet-stream")
+    return PackageFile(file, media_type="application/octet-stream")
