@@ -91,6 +91,7 @@ class PelcoDevice:
 
     def __init__(self, settings: PelcoSettings, context: PluginContext, bus: buses.Bus) -> None:
         self.settings = settings
+        self.protocol = Protocol(settings.protocol)
         self._context = context
         self._log = context.log
         self._bus = bus
@@ -109,7 +110,7 @@ class PelcoDevice:
     # The CameraDriver contract.
 
     def describe(self) -> DeviceDescription:
-        model = const.MODEL_D if self.settings.protocol is Protocol.D else const.MODEL_P
+        model = const.MODEL_D if self.protocol is Protocol.D else const.MODEL_P
         return DeviceDescription(
             vendor=const.VENDOR,
             model=model,
@@ -258,7 +259,7 @@ class PelcoDevice:
 
     def _send(self, dome: _Dome, *commands: Motion | Extended) -> None:
         address = dome.settings.address
-        self._bus.send([encode(self.settings.protocol, address, c) for c in commands])
+        self._bus.send([encode(self.protocol, address, c) for c in commands])
 
     def _lens(self, channel: int, motion: Motion) -> None:
         dome = self._dome(channel)

@@ -11,7 +11,6 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from argus_driver_pelco import const
-from argus_driver_pelco.protocol import Protocol
 
 
 class _Model(BaseModel):
@@ -74,8 +73,8 @@ class PelcoSettings(_Model):
         description="Device path of the port (/dev/ttyUSB0, /dev/serial/by-id/…, COM3). "
         "Several devices may name the same port: they share one bus.",
     )
-    protocol: Protocol = Field(
-        default=Protocol.D,
+    protocol: Literal["d", "p"] = Field(
+        default="d",
         title="Protocol",
         description="'d' for Pelco-D (7-byte frames, additive checksum), 'p' for Pelco-P "
         "(8-byte frames, XOR checksum).",
@@ -125,6 +124,6 @@ class PelcoSettings(_Model):
         addresses = [d.address for d in self.domes]
         if len(set(addresses)) != len(addresses):
             raise ValueError("two domes of one device have the same address")
-        if self.query_position and self.protocol is not Protocol.D:
+        if self.query_position and self.protocol != "d":
             raise ValueError("query_position needs Pelco-D: Pelco-P domes do not answer")
         return self
