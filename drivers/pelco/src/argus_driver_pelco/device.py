@@ -13,6 +13,7 @@ no SDK command type yet: :meth:`PelcoDevice.focus`, :meth:`PelcoDevice.iris` and
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -120,7 +121,6 @@ class PelcoDevice:
                 )
                 for i, d in enumerate(self._domes)
             ),
-            serial_number=f"{self.settings.port}",
             io_ports=tuple(o.port for o in self._outputs.values()),
         )
 
@@ -183,7 +183,7 @@ class PelcoDevice:
             if active:
                 output.event_id = event.id
             elif output.event_id is not None:
-                event = _with_id(event, output.event_id)
+                event = dataclasses.replace(event, id=output.event_id)
                 output.event_id = None
         self._context.publish(event)
 
@@ -406,17 +406,6 @@ def _unit(move: int, what: str) -> int:
     if move not in (-1, 0, 1):
         raise InvalidRequest(f"{what} is -1, 0 or 1, not {move}")
     return move
-
-
-def _with_id(event: Event, event_id: str) -> Event:
-    return Event(
-        topic=event.topic,
-        source=event.source,
-        phase=event.phase,
-        data=event.data,
-        received_time=event.received_time,
-        id=event_id,
-    )
 
 
 def open_device(settings: BaseModel, context: PluginContext) -> PelcoDevice:
