@@ -240,7 +240,7 @@ def test_a_dome_that_does_not_answer_is_unavailable_without_holding_the_bus(
     started = time.monotonic()
     with pytest.raises(DeviceUnavailable, match="dome 1 did not answer"):
         mute.ptz(0, ContinuousMove(pan=0.5))
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.0
     # The move itself went out, and the other dome on the bus is served at once.
     other.ptz(0, ContinuousMove(tilt=0.5))
     assert emulator.wait_for(lambda e: e.dome(2).moving and e.dome(1).moving)

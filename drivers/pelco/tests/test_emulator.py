@@ -136,3 +136,41 @@ def test_command_line_emulator_over_a_pty(pty: Pty) -> None:
     assert "dome 2: Extended(opcode=75" in out
     assert "dropped (checksum)" in out
     assert "frames 2, bad checksums 1" in out
+
+
+def test_command_line_emulator_speaks_pelco_p(pty: Pty) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "argus_driver_pelco.emulator",
+            "--port",
+            pty.path,
+            "--protocol",
+            "p",
+            "--address",
+            "3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert "emulating Pelco-P domes 3" in proc.stdout.readline()
+        no_etx = bytearray(encode(P, 3, STOP))
+        no_etx[6] = 0
+        os.write(pty.master, bytes(no_etx) + encode(P, 3, Extended(const.OP_SET_AUX, 0, 1)))
+        os.write(pty.master, encode(P, 3, Extended(const.OP_QUERY_PAN)))
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert lines[-2:] == [
+            "dome 3: Extended(opcode=9, data1=0, data2=1)\n",
+            "dome 3: Extended(opcode=81, data1=0, data2=0)\n",
+        ]
+        assert all(line.startswith("dropped (framing)") for line in lines[:2])
+        assert _read_until(pty.master, 1, 0.1) == b""  # Pelco-P domes do not answer
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "frames 2, bad checksums 0, framing errors" in out
