@@ -24,6 +24,7 @@ from argus_sdk import (
     GotoPreset,
     InvalidRequest,
     IoDirection,
+    PluginContext,
     PtzCommand,
     PtzPosition,
     PtzStop,
@@ -268,3 +269,23 @@ def test_closed_device(pty: Pty, make_device: MakeDevice) -> None:
     device.close()
     with pytest.raises(DeviceUnavailable, match="closed"):
         device.ptz(0, PtzStop())
+
+
+def test_presets_are_remembered_across_restarts(
+    pty: Pty, make_emulator: MakeEmulator, make_device: MakeDevice, context: PluginContext
+) -> None:
+    make_emulator(pty, Protocol.D, (1, 2))
+    domes = [{"address": 1}, {"address": 2}]
+    device = make_device(pty.path, domes=domes)
+    device.ptz(0, SetPreset("7"))
+    device.ptz(0, SetPreset("2"))
+    device.ptz(1, SetPreset("9"))
+    device.clear_preset(0, "7")
+    device.close()
+    again = make_device(pty.path, domes=domes)
+    assert again.ptz(0, PtzStop()).presets == ("2",)
+    assert again.ptz(1, PtzStop()).presets == ("9",)
+    again.close()
+    (context.data_dir / "presets.json").write_text("{not json")
+    fresh = make_device(pty.path, domes=domes)
+    assert fresh.ptz(0, PtzStop()).presets == ()

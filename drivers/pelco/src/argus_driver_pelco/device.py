@@ -16,12 +16,13 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
 from argus_driver_pelco import bus as buses
 from argus_driver_pelco import const
+from argus_driver_pelco.presets import PresetBook
 from argus_driver_pelco.protocol import (
     STOP,
     Extended,
@@ -72,7 +73,6 @@ class _Dome:
     settings: DomeSettings
     moving: bool = False
     position: PtzPosition | None = None
-    presets: set[int] = field(default_factory=set)
     generation: int = 0
     """Bumped by every command, so a continuous move's timeout stops only its own move."""
     timer: threading.Timer | None = None
@@ -99,6 +99,7 @@ class PelcoDevice:
         self._lock = threading.Lock()
         self._closed = False
         self._domes = [_Dome(d) for d in settings.domes]
+        self._presets = PresetBook(context.data_dir, context.log)
         single = len(settings.domes) == 1
         self._outputs: dict[str, _Output] = {}
         for index, dome in enumerate(settings.domes):
@@ -153,7 +154,7 @@ class PelcoDevice:
                 case SetPreset():
                     number = self._preset_number(dome, command.preset)
                     self._send(dome, Extended(const.OP_SET_PRESET, 0, number))
-                    dome.presets.add(number)
+                    self._presets.add(dome.settings.address, number)
                 case GotoHome():
                     self._home(dome)
                 case _:
@@ -208,7 +209,7 @@ class PelcoDevice:
             self._check_open()
             number = self._preset_number(dome, preset)
             self._send(dome, Extended(const.OP_CLEAR_PRESET, 0, number))
-            dome.presets.discard(number)
+            self._presets.discard(dome.settings.address, number)
 
     def focus(self, channel: int, move: int) -> None:
         """Focus far (1), near (-1) or stop (0) until the next command."""
@@ -394,7 +395,7 @@ class PelcoDevice:
 
     def _status(self, dome: _Dome) -> PtzStatus:
         position = self._query(dome) if self.settings.query_position else dome.position
-        presets = tuple(str(n) for n in sorted(dome.presets))
+        presets = tuple(str(n) for n in self._presets.of(dome.settings.address))
         return PtzStatus(position=position, moving=dome.moving, presets=presets)
 
 
