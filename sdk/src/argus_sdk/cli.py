@@ -1,4 +1,4 @@
-"""``argus-sdk``: the plugin developer's tool — check, sign, keygen, build.
+"""``argus-sdk``: the plugin developer's tool — new, test, build, check, sign, keygen.
 
 ``check`` runs exactly what the master runs at admission
 (:func:`argus_sdk.packages.inspect_package`, then
@@ -14,6 +14,7 @@ more dependencies (and their version pins) there.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -42,6 +43,8 @@ from argus_sdk.signing import (
 from argus_sdk.variants import VariantError, declared_variants, make_variants
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+#: The kinds ``new`` makes, as ``argus_sdk.scaffold.KINDS`` names them (kept in step by a test).
+_KIND_NAMES = ("camera-driver", "encoder-driver", "metadata-driver", "storage", "analytics", "spi")
 
 
 class UsageError(Exception):
@@ -184,6 +187,46 @@ def _keygen(args: argparse.Namespace) -> int:
     print(f"{private}: private key (keep it secret): argus-sdk sign FILE --key {private}")
     print(f"{public}: public key: for the vendor_keys_dir of the masters that trust {name}")
     return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from argus_sdk.scaffold import KINDS, ScaffoldError, create
+
+    parent: Path = args.dir
+    if not parent.is_dir():
+        raise UsageError(f"{parent}: no such folder")
+    try:
+        root = create(args.kind, args.name, parent)
+    except ScaffoldError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"{root}: a new {args.kind} plugin ({KINDS[args.kind].summary})")
+    print("next:")
+    print(f"  cd {root}")
+    print("  pip install -e '.[test]'   # in your virtualenv")
+    print("  argus-sdk test             # its tests pass as they are")
+    print("  argus-sdk build            # dist/<wheel>, checked as the master checks it")
+    return EXIT_OK
+
+
+#: pytest's exit codes → ours: tests failed or none ran → 1; pytest's usage error → 2.
+_PYTEST_EXIT = {0: EXIT_OK, 1: EXIT_REFUSED, 2: EXIT_REFUSED, 3: EXIT_REFUSED, 4: EXIT_USAGE}
+
+
+def _test(args: argparse.Namespace) -> int:
+    project: Path = args.project
+    if not (project / "pyproject.toml").is_file():
+        raise UsageError(f"{project}: no pyproject.toml (not a plugin project folder)")
+    if importlib.util.find_spec("pytest") is None:
+        raise UsageError("pytest is not installed here: pip install 'argus-sdk[test]'")
+    command = [sys.executable, "-m", "pytest", *args.pytest_args]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        command[3:3] = ["-p", "argus_sdk.conformance.plugin"]
+    print(f"argus-sdk test: {' '.join(command[1:])} (in {project})", flush=True)
+    code = subprocess.run(command, cwd=project, check=False).returncode
+    if code == 5:
+        print(f"argus-sdk test: {project}: no tests were collected", file=sys.stderr)
+        return EXIT_REFUSED
+    return _PYTEST_EXIT.get(code, EXIT_REFUSED)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -335,6 +378,30 @@ def _parser() -> argparse.ArgumentParser:
     keygen.add_argument("name", metavar="NAME", help="the vendor name, e.g. acme")
     keygen.add_argument("--dir", type=Path, default=Path(), help="where to write (default: .)")
     keygen.set_defaults(run=_keygen)
+
+    new = commands.add_parser(
+        "new",
+        help="make a new plugin project that passes its own tests",
+        description="Write a complete plugin project into DIR/NAME: pyproject.toml with "
+        "its entry point and argus-sdk range, the standard files of that kind implementing "
+        "its hooks, a README, and tests (with the conformance kit for drivers). Offline.",
+    )
+    new.add_argument("kind", choices=_KIND_NAMES, metavar="KIND", help=", ".join(_KIND_NAMES))
+    new.add_argument("name", metavar="NAME", help="the distribution name, e.g. acme-cam")
+    new.add_argument("--dir", type=Path, default=Path(), help="where to create it (default: .)")
+    new.set_defaults(run=_new)
+
+    test = commands.add_parser(
+        "test",
+        help="run a plugin project's tests with the conformance kit",
+        description="Run pytest on the project's tests (the conformance kit is a pytest "
+        "plugin of the SDK), then print which conformance checks ran and how they ended. "
+        "Arguments after the folder go to pytest. Exit 0: all passed; 1: a test failed or "
+        "none ran; 2: usage error.",
+    )
+    test.add_argument("project", type=Path, nargs="?", default=Path(), metavar="PROJECT_DIR")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="PYTEST_ARGS")
+    test.set_defaults(run=_test)
 
     build = commands.add_parser(
         "build",
