@@ -289,3 +289,17 @@ def test_presets_are_remembered_across_restarts(
     (context.data_dir / "presets.json").write_text("{not json")
     fresh = make_device(pty.path, domes=domes)
     assert fresh.ptz(0, PtzStop()).presets == ()
+
+
+def test_refused_commands_presets_and_aux_keep_a_pending_stop(
+    pty: Pty, make_emulator: MakeEmulator, make_device: MakeDevice
+) -> None:
+    emulator = make_emulator(pty, Protocol.D, (1,))
+    device = make_device(pty.path, domes=[{"address": 1, "aux_outputs": 1}])
+    device.ptz(0, ContinuousMove(pan=1, timeout=0.1))
+    with pytest.raises(Unsupported):
+        device.ptz(0, AbsoluteMove(PtzPosition()))
+    device.ptz(0, SetPreset("5"))
+    device.set_output("aux1", True)
+    assert emulator.wait_for(lambda e: e.counters.frames == 4 and not e.dome(1).moving)
+    assert emulator.dome(1).commands[-1] == STOP

@@ -136,7 +136,6 @@ class PelcoDevice:
         dome = self._dome(channel)
         with self._lock:
             self._check_open()
-            self._cancel_timer(dome)
             match command:
                 case PtzStop():
                     self._send(dome, STOP)
@@ -153,7 +152,7 @@ class PelcoDevice:
                     dome.moving, dome.position = False, None
                 case SetPreset():
                     number = self._preset_number(dome, command.preset)
-                    self._send(dome, Extended(const.OP_SET_PRESET, 0, number))
+                    self._send(dome, Extended(const.OP_SET_PRESET, 0, number), moves=False)
                     self._presets.add(dome.settings.address, number)
                 case GotoHome():
                     self._home(dome)
@@ -170,7 +169,7 @@ class PelcoDevice:
             self._check_open()
             dome = self._domes[output.channel]
             opcode = const.OP_SET_AUX if active else const.OP_CLEAR_AUX
-            self._send(dome, Extended(opcode, 0, output.aux))
+            self._send(dome, Extended(opcode, 0, output.aux), moves=False)
             if output.active == active:
                 return
             output.active = active
@@ -208,7 +207,7 @@ class PelcoDevice:
         with self._lock:
             self._check_open()
             number = self._preset_number(dome, preset)
-            self._send(dome, Extended(const.OP_CLEAR_PRESET, 0, number))
+            self._send(dome, Extended(const.OP_CLEAR_PRESET, 0, number), moves=False)
             self._presets.discard(dome.settings.address, number)
 
     def focus(self, channel: int, move: int) -> None:
@@ -258,7 +257,12 @@ class PelcoDevice:
             iris=True,
         )
 
-    def _send(self, dome: _Dome, *commands: Motion | Extended) -> None:
+    def _send(self, dome: _Dome, *commands: Motion | Extended, moves: bool = True) -> None:
+        """Send ``commands`` to ``dome``. A command that ``moves`` replaces the dome's
+        motion, so it also cancels a pending continuous-move timeout; presets being
+        stored or cleared and aux outputs leave the motion alone."""
+        if moves:
+            self._cancel_timer(dome)
         address = dome.settings.address
         self._bus.send([encode(self.protocol, address, c) for c in commands])
 
@@ -266,7 +270,6 @@ class PelcoDevice:
         dome = self._dome(channel)
         with self._lock:
             self._check_open()
-            self._cancel_timer(dome)
             self._send(dome, motion)
             dome.moving = False
 
