@@ -15,7 +15,7 @@ import serial  # type: ignore[import-untyped]
 from argus_driver_pelco import bus as buses
 from argus_driver_pelco.device import PelcoDevice
 from argus_driver_pelco.emulator import Emulator
-from argus_driver_pelco.protocol import Protocol
+from argus_driver_pelco.protocol import Extended, Protocol
 from argus_driver_pelco.testing import Pty
 from argus_sdk import ConfigurationError, ContinuousMove, DeviceUnavailable, GotoPreset, PtzStop
 
@@ -98,26 +98,32 @@ def test_concurrent_moves_on_one_port_are_whole_frames(
     assert [emulator.dome(a).frames for a in (1, 2, 3)] == [4 * rounds, 2 * rounds, 2 * rounds]
 
 
+@pytest.mark.parametrize("query_position", [False, True])
 def test_a_port_that_vanishes_is_unavailable_and_recovers(
+    query_position: bool,
     make_pty: Callable[[], Pty],
     make_emulator: MakeEmulator,
     make_device: MakeDevice,
     tmp_path: Path,
 ) -> None:
     """The device names a stable link (as /dev/serial/by-id/… is); the pty behind it
-    goes away (adapter unplugged) and a new one appears."""
+    goes away (adapter unplugged) and a new one appears. With position queries the
+    first failure comes from flushing the port's input, without from the write."""
     link = tmp_path / "rs485"
     first = make_pty()
     link.symlink_to(first.path)
     emulator = make_emulator(first, Protocol.D, (1,))
-    device = make_device(str(link))
+    device = make_device(str(link), query_position=query_position)
     device.ptz(0, ContinuousMove(pan=0.5))
     assert emulator.wait_frames(1)
 
     emulator.stop()
     first.close()
     with pytest.raises(DeviceUnavailable, match=f"serial port {link}"):
-        device.ptz(0, PtzStop())
+        if query_position:
+            device.query_position(0)
+        else:
+            device.ptz(0, PtzStop())
     with pytest.raises(DeviceUnavailable, match="cannot be opened"):
         device.ptz(0, PtzStop())
 
@@ -127,7 +133,7 @@ def test_a_port_that_vanishes_is_unavailable_and_recovers(
     back = make_emulator(second, Protocol.D, (1,))
     device.ptz(0, GotoPreset("4"))
     assert back.wait_frames(1)
-    assert back.dome(1).commands[-1].opcode == 0x07  # type: ignore[union-attr]
+    assert back.wait_for(lambda e: Extended(0x07, 0, 4) in e.dome(1).commands)
 
 
 def test_a_port_missing_at_open_is_retried_by_each_command(

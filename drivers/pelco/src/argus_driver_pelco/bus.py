@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +30,15 @@ from argus_sdk import ConfigurationError, DeviceUnavailable
 #: Longest single blocking read while waiting for a reply (a query may overrun its
 #: timeout by this much).
 _READ_SLICE = 0.02
+
+if sys.platform == "win32":
+    _PORT_ERRORS: tuple[type[Exception], ...] = (OSError,)
+else:
+    import termios
+
+    #: pyserial raises termios.error, not SerialException, from flush() and
+    #: reset_input_buffer() on a port whose device went away.
+    _PORT_ERRORS = (OSError, termios.error)
 
 _PARITY = {"none": serial.PARITY_NONE, "even": serial.PARITY_EVEN, "odd": serial.PARITY_ODD}
 
@@ -99,7 +109,7 @@ class Bus:
             port = self._ensure_open()
             try:
                 port.reset_input_buffer()
-            except OSError as exc:
+            except _PORT_ERRORS as exc:
                 raise self._fail(exc) from exc
             self._write(port, frame)
             parser = FrameParser(protocol)
@@ -107,7 +117,7 @@ class Bus:
             while time.monotonic() < deadline:
                 try:
                     data = bytes(port.read(max(1, int(port.in_waiting))))
-                except OSError as exc:
+                except _PORT_ERRORS as exc:
                     raise self._fail(exc) from exc
                 for item in parser.feed(data):
                     if isinstance(item, Dropped):
@@ -159,7 +169,7 @@ class Bus:
         try:
             written = port.write(data)
             port.flush()
-        except OSError as exc:
+        except _PORT_ERRORS as exc:
             raise self._fail(exc) from exc
         if written != len(data):
             raise self._fail(OSError(f"wrote {written} of {len(data)} bytes"))
@@ -175,7 +185,7 @@ class Bus:
         if port is not None:
             try:
                 port.close()
-            except OSError as exc:
+            except _PORT_ERRORS as exc:
                 self._log.debug("closing serial port %s: %s", self.path, exc)
 
 
