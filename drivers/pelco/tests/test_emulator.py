@@ -174,3 +174,23 @@ def test_command_line_emulator_speaks_pelco_p(pty: Pty) -> None:
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "frames 2, bad checksums 0, framing errors" in out
+
+
+def test_command_line_emulator_exits_when_its_port_goes_away(pty: Pty) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "argus_driver_pelco.emulator", "--port", pty.path],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert "emulating" in proc.stdout.readline()
+        pty.close()
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            proc.communicate(timeout=10)
+    assert proc.returncode == 1 and "failed" in err
+    assert "frames 0" in out

@@ -154,7 +154,7 @@ class Bus:
         port.exclusive = True
         try:
             port.open()
-        except (OSError, ValueError) as exc:
+        except (*_PORT_ERRORS, ValueError) as exc:
             if not self._failed:
                 self._log.warning("serial port %s cannot be opened: %s", self.path, exc)
             self._failed = True

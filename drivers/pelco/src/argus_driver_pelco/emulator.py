@@ -145,6 +145,7 @@ class Emulator:
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._error: OSError | None = None
 
     # Behaviour.
 
@@ -259,13 +260,21 @@ class Emulator:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
 
+    @property
+    def failed(self) -> OSError | None:
+        """The error that ended :meth:`serve` (the port went away), if one did."""
+        return self._error
+
     def _run(self, link: Link) -> None:
-        while not self._stop.is_set():
-            data = link.read(0.05)
-            if data:
-                reply = self.handle(data)
-                if reply:
-                    link.write(reply)
+        try:
+            while not self._stop.is_set():
+                data = link.read(0.05)
+                if data:
+                    reply = self.handle(data)
+                    if reply:
+                        link.write(reply)
+        except OSError as exc:
+            self._error = exc
 
 
 class Link(TypingProtocol):
@@ -308,7 +317,8 @@ class SerialLink:
         self.port = port
 
     def read(self, timeout: float) -> bytes:
-        self.port.timeout = timeout
+        if self.port.timeout != timeout:
+            self.port.timeout = timeout  # reconfigures the port: only when it changes
         first = bytes(self.port.read(1))
         if not first:
             return b""
@@ -370,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"emulating Pelco-{args.protocol.upper()} domes {names} on {args.port}", flush=True)
     emulator.serve(SerialLink(port))
     try:
-        while not stop.wait(0.1):
+        while not stop.wait(0.1) and emulator.failed is None:
             pass
     finally:
         emulator.stop()
@@ -381,6 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{c.framing_errors}, other addresses {c.other_address}, replies {c.replies}",
             flush=True,
         )
+    if emulator.failed is not None:
+        print(f"{args.port} failed: {emulator.failed}", file=sys.stderr)
+        return 1
     return 0
 
 
