@@ -1,17 +1,14 @@
 """``argus-sdk new``: every kind makes a project that installs, passes its own tests in a
 fresh virtualenv, builds, and is accepted by ``argus-sdk check``; ``argus-sdk test`` runs them.
 
-The fresh virtualenv has no pip and no packages of its own: a ``.pth`` file adds the dev
-venv's site-packages (with their own ``.pth`` files, so the editable SDK too), and the dev
-venv's pip installs the project into it editable, without build isolation or downloads.
+The fresh virtualenv is made by the ``fresh_venv`` fixture (``conftest.py``).
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import sysconfig
-import venv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,25 +39,11 @@ def sdk(
     )
 
 
-def fresh_venv(folder: Path) -> Path:
-    """A virtualenv that sees the dev venv's packages beneath its own; its python."""
-    venv.EnvBuilder(with_pip=False).create(folder)
-    python = folder / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
-    dev = sysconfig.get_paths()["purelib"]
-    (Path(site) / "argus-dev.pth").write_text(f"import site; site.addsitedir({dev!r})\n")
-    return python
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_a_new_project_passes_its_tests_and_the_check(kind: str, tmp_path: Path) -> None:
+def test_a_new_project_passes_its_tests_and_the_check(
+    kind: str, tmp_path: Path, fresh_venv: Callable[[Path], Path]
+) -> None:
     made = sdk("new", kind, f"acme-{kind}", "--dir", tmp_path)
     assert made.returncode == 0, made.stderr
     project = tmp_path / f"acme-{kind}"
