@@ -20,7 +20,7 @@ import pytest
 
 from argus_driver_sim.device import open_camera
 from argus_driver_sim.settings import SimCameraSettings
-from argus_sdk import CameraDriverType, PtzStatus
+from argus_sdk import CameraDriverType, DiscoveredDevice, PtzStatus
 from argus_sdk.conformance import CameraDriverConformance, DeviceUnderTest
 
 SETTINGS = {"main_profile": "360p", "sub_profile": None, "loop_seconds": 2, "name": "B"}
@@ -92,6 +92,20 @@ def device(wrapper):
     return DeviceUnderTest(kind(wrapper), SETTINGS, drop=lambda d: d.disconnect(), close_grace=0.5)
 
 
+def argus_camera_discover(timeout):
+    return [DiscoveredDevice(driver="broken", address="10.0.0.7"), "10.0.0.8"]
+
+
+def broken_kind():
+    return kind(Wrapped)
+
+
+class TestBadDiscovery(CameraDriverConformance):
+    @pytest.fixture
+    def argus_device(self):
+        return DeviceUnderTest("test_broken:broken_kind", SETTINGS)
+
+
 class TestLeaky(CameraDriverConformance):
     @pytest.fixture
     def argus_device(self):
@@ -158,6 +172,10 @@ def _section(output: str, check: str) -> str:
     ("check", "message"),
     [
         ("TestLeaky::test_close_releases_threads_and_sockets", "thread 'acme-poller'"),
+        (
+            "TestBadDiscovery::test_discovery_is_well_formed",
+            "argus_camera_discover()[1] is a str, not a DiscoveredDevice",
+        ),
         ("TestLyingPtz::test_ptz_matches_capabilities", "it must raise Unsupported"),
         ("TestLateKeyframe::test_each_stream_delivers_a_keyframe", "is not a keyframe"),
         ("TestBackwards::test_timestamps_are_monotonic", "dts went from"),

@@ -32,7 +32,7 @@ from argus_sdk._device import (
 from argus_sdk._drivers import CameraDriver
 from argus_sdk._errors import DeviceUnavailable, InvalidRequest, Unsupported
 from argus_sdk._media import ChannelKind, StreamDescription, StreamPacket
-from argus_sdk.conformance._device import DeviceUnderTest, DriverType, plugin_module_of
+from argus_sdk.conformance._device import DeviceUnderTest, DriverType
 from argus_sdk.conformance._failures import expect_error, fail, require, sdk_call
 from argus_sdk.conformance._resources import Snapshot, leaks_after
 from argus_sdk.conformance._streams import (
@@ -67,10 +67,9 @@ def check_driver_type(dtype: DriverType) -> None:
         )
 
 
-def check_discovery(dtype: DriverType) -> str:
-    """When the plugin implements ``argus_camera_discover``, it returns well-formed results
-    in time. Returns what was found, for the report."""
-    module = plugin_module_of(dtype)
+def check_discovery(module: Any | None) -> str:
+    """When the plugin ``module`` implements ``argus_camera_discover``, it returns
+    well-formed results in time. Returns what was found, for the report."""
     discover = getattr(module, "argus_camera_discover", None)
     if discover is None:
         return "the plugin offers no discovery (argus_camera_discover): nothing to check"

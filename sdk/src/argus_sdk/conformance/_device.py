@@ -77,6 +77,13 @@ class DeviceUnderTest:
         """The driver type this device is opened with."""
         return resolve_driver(self.driver)
 
+    def plugin_module(self) -> Any | None:
+        """Where the driver's other hooks (``argus_camera_discover``) live: the module of a
+        ``"module:attribute"`` name, else the plugin module that declares the type."""
+        if isinstance(self.driver, str) and ":" in self.driver:
+            return importlib.import_module(self.driver.partition(":")[0])
+        return plugin_module_of(self.driver_type())
+
     def validated_settings(self) -> BaseModel:
         model = self.driver_type().settings
         if isinstance(self.settings, model):
@@ -128,37 +135,48 @@ def resolve_driver(driver: str | DriverType) -> DriverType:
             f"{driver!r} is a {type(obj).__name__}, not a CameraDriverType, "
             "EncoderDriverType or MetadataDriverType"
         )
-    found = dict(declared_driver_types())
+    errors: list[str] = []
+    found = dict(declared_driver_types(errors))
     if driver not in found:
         known = ", ".join(sorted(found)) or "none"
+        broken = "".join(f"; {e}" for e in errors)
         raise KitConfigurationError(
-            f"no installed plugin declares a driver type named {driver!r} (installed: {known}); "
-            "install your project (pip install -e .) so its entry points exist, "
+            f"no installed plugin declares a driver type named {driver!r} (installed: {known}"
+            f"{broken}); install your project (pip install -e .) so its entry points exist, "
             "or name the type as 'module:attribute'"
         )
     return found[driver]
 
 
-def declared_driver_types() -> Iterable[tuple[str, DriverType]]:
-    """Every driver type the installed plugins declare, by name."""
+def _plugins(errors: list[str] | None = None) -> Iterable[tuple[str, Any]]:
+    """(declaring hook, plugin module) of every installed driver plugin that imports."""
     for group, hook in _GROUPS.items():
         for ep in entry_points(group=group):
-            module = ep.load()
-            declare = getattr(module, hook, None)
-            if declare is None:
+            try:
+                module = ep.load()
+            except Exception as exc:  # noqa: BLE001 - reported in the kit's message
+                if errors is not None:
+                    errors.append(f"{group} {ep.name} = {ep.value} fails to import: {exc!r}")
                 continue
+            yield hook, module
+
+
+def declared_driver_types(errors: list[str] | None = None) -> Iterable[tuple[str, DriverType]]:
+    """Every driver type the installed plugins declare, by name; plugins that fail to
+    import are skipped and described in ``errors``."""
+    for hook, module in _plugins(errors):
+        declare = getattr(module, hook, None)
+        if declare is not None:
             for dtype in declare():
                 yield dtype.name, dtype
 
 
 def plugin_module_of(dtype: DriverType) -> Any | None:
     """The plugin module that declares ``dtype`` (where its other hooks live), if any."""
-    for group, hook in _GROUPS.items():
-        for ep in entry_points(group=group):
-            module = ep.load()
-            declare = getattr(module, hook, None)
-            if declare is not None and any(t is dtype or t == dtype for t in declare()):
-                return module
+    for hook, module in _plugins():
+        declare = getattr(module, hook, None)
+        if declare is not None and any(t is dtype or t == dtype for t in declare()):
+            return module
     return None
 
 

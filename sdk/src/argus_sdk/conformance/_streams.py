@@ -35,8 +35,8 @@ def opened(driver: Any, channel: int, stream: str) -> Iterator[PacketSource]:
         source.close()
 
 
-def read_packet(source: PacketSource, deadline: float, where: str) -> StreamPacket:
-    """The next packet before ``deadline`` (``time.monotonic``); fails when none comes."""
+def next_packet(source: PacketSource, deadline: float, where: str) -> StreamPacket | None:
+    """The next packet, or ``None`` when ``deadline`` (``time.monotonic``) passes first."""
     while (left := deadline - time.monotonic()) > 0:
         try:
             packet = source.read(min(left, 1.0))
@@ -50,7 +50,7 @@ def read_packet(source: PacketSource, deadline: float, where: str) -> StreamPack
                 f"{where}: read() returned a {type(packet).__name__}, not a StreamPacket",
             )
             return packet
-    fail(f"{where}: no packet arrived in time (read() returned None until the deadline)")
+    return None
 
 
 def first_keyframe(source: PacketSource, timeout: float, where: str) -> list[StreamPacket]:
@@ -64,10 +64,12 @@ def first_keyframe(source: PacketSource, timeout: float, where: str) -> list[Str
     deadline = time.monotonic() + timeout
     packets: list[StreamPacket] = []
     while True:
-        try:
-            packet = read_packet(source, deadline, where)
-        except AssertionError:
-            fail(f"{where}: no video keyframe within {timeout:g} s of opening the stream")
+        packet = next_packet(source, deadline, where)
+        if packet is None:
+            fail(
+                f"{where}: no video keyframe within {timeout:g} s of opening the stream "
+                f"({len(packets)} packet(s) of other tracks came)"
+            )
         packets.append(packet)
         if packet.track == video.index:
             require(
@@ -81,9 +83,14 @@ def first_keyframe(source: PacketSource, timeout: float, where: str) -> list[Str
 def read_run(source: PacketSource, count: int, timeout: float, where: str) -> list[StreamPacket]:
     """The first keyframe and what precedes it, then packets up to ``count`` in all."""
     packets = first_keyframe(source, timeout, where)
-    deadline = time.monotonic() + timeout + count * 0.2
+    video = source.description.video
+    rate = float(video.frame_rate) if video is not None and video.frame_rate else 1.0
+    deadline = time.monotonic() + timeout + 2 * count / max(rate, 0.1)
     while len(packets) < count:
-        packets.append(read_packet(source, deadline, where))
+        packet = next_packet(source, deadline, where)
+        if packet is None:
+            fail(f"{where}: only {len(packets)} of {count} packets came in time")
+        packets.append(packet)
     return packets
 
 

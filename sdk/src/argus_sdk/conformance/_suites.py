@@ -68,7 +68,7 @@ class CameraDriverConformance:
         self, argus_device: DeviceUnderTest, argus_note: Note
     ) -> None:
         """Discovery (when offered): DiscoveredDevice items, within the timeout."""
-        argus_note(_camera.check_discovery(argus_device.driver_type()))
+        argus_note(_camera.check_discovery(argus_device.plugin_module()))
 
     @_check
     def test_describe_is_well_formed(self, argus_driver: Any, argus_note: Note) -> None:
