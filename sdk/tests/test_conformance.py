@@ -7,8 +7,10 @@ kind of ``argus-sdk new`` passes them (``test_scaffold.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -122,3 +124,91 @@ def test_without_a_device_the_kit_says_how_to_give_one(installed: tuple[Path, Pa
     result = pytest_in(python, project, "-k", "describe")
     assert result.returncode == 1
     assert "define a fixture argus_device" in result.stdout, result.stdout
+
+
+BROKEN_METADATA = """
+import pytest
+from pydantic import BaseModel, Field
+
+from argus_sdk import InvalidRequest, MetadataDriverType, MetadataRecord
+from argus_sdk.conformance import DeviceUnderTest, MetadataDriverConformance
+from argus_sdk.testing import ManualClock
+
+
+class Settings(BaseModel):
+    lines: int = Field(default=3, title="Lines", description="How many.")
+
+
+class Source:
+    def __init__(self, times):
+        self.times = list(times)
+
+    def read(self, timeout):
+        return MetadataRecord("pos", self.times.pop(0), "SALE") if self.times else None
+
+    def close(self):
+        pass
+
+
+class Driver:
+    def __init__(self, times, error):
+        self.times, self.error = times, error
+
+    def sources(self):
+        return ("pos",)
+
+    def open_source(self, source):
+        if source != "pos":
+            raise self.error(source)
+        return Source(self.times)
+
+    def close(self):
+        pass
+
+
+def kind(times, error):
+    return MetadataDriverType("pos", "POS", Settings, lambda s, c: Driver(times, error))
+
+
+class TestBackwards(MetadataDriverConformance):
+    @pytest.fixture
+    def argus_device(self):
+        times = [1.7e9 + 2, 1.7e9 + 1]
+        return DeviceUnderTest(kind(times, InvalidRequest), clock=ManualClock())
+
+
+class TestWrongError(MetadataDriverConformance):
+    @pytest.fixture
+    def argus_device(self):
+        return DeviceUnderTest(kind([1.7e9], KeyError), keyframe_timeout=1.0)
+"""
+
+
+def test_a_broken_metadata_driver_fails_with_the_reasons(tmp_path: Path) -> None:
+    (tmp_path / "test_broken_metadata.py").write_text(BROKEN_METADATA)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", tmp_path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    out = result.stdout
+    assert result.returncode == 1, out
+    assert "open_source('argus-conformance-no-such-source') raised KeyError" in out, out
+    assert "it must raise InvalidRequest for a source sources() does not name" in out, out
+    assert "source 'pos': wall_time went back from 1700000002.0 to 1700000001.0" in out, out
+    assert "PASSED   test_broken_metadata.py::TestBackwards::test_sources_are_well_formed" in out
+
+
+def test_every_check_and_name_of_the_kit_is_documented() -> None:
+    import argus_sdk.conformance as kit
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sdk" / "conformance.md").read_text()
+    for name in kit.__all__:
+        assert f"`{name}" in doc, f"docs/sdk/conformance.md does not mention {name}"
+    for suite in (kit.CameraDriverConformance, kit.MetadataDriverConformance):
+        for check in (n for n in dir(suite) if n.startswith("test_")):
+            assert f"`{check}`" in doc, f"docs/sdk/conformance.md does not explain {check}"
+    for field in dataclasses.fields(kit.DeviceUnderTest):
+        assert f"| `{field.name}` |" in doc, f"DeviceUnderTest.{field.name} is not documented"
