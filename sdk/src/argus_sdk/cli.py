@@ -337,7 +337,8 @@ def _report(result: CheckResult, out: TextIO) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="argus-sdk",
-        description="Build, check and sign Argus plugin packages as the master checks them.",
+        description="Make, test, build, check and sign Argus plugin packages as the master "
+        "checks them.",
     )
     parser.add_argument("--version", action="version", version=f"argus-sdk {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
