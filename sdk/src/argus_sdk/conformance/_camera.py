@@ -130,7 +130,11 @@ def check_describe(driver: CameraDriver) -> DeviceDescription:
 def _check_channel(ch: ChannelDescription) -> None:
     where = f"describe() channel {ch.index} ({ch.name!r})"
     require(isinstance(ch, ChannelDescription), f"{where} is not a ChannelDescription")
-    require(bool(ch.streams), f"{where} declares no stream")
+    require(
+        bool(ch.streams) or ch.ptz is not None,
+        f"{where} declares no stream and no PTZ (a channel without video must at least "
+        "be steerable, like an analogue dome behind an encoder)",
+    )
     names = [s.name for s in ch.streams]
     require(len(set(names)) == len(names), f"{where} repeats stream names: {names}")
     for s in ch.streams:
@@ -351,13 +355,53 @@ def check_disconnect(device: DeviceUnderTest, driver: CameraDriver, channel: int
         return f"{where}: DeviceUnavailable on drop, keyframe again after {attempts} open(s)"
 
 
+def check_disconnect_ptz(device: DeviceUnderTest, driver: CameraDriver, channel: int) -> str:
+    """For a device without streams (a PTZ-only dome): a drop makes PTZ commands raise
+    ``DeviceUnavailable``, and they work again once the device is back."""
+    assert device.drop is not None
+    where = f"ptz({channel}, PtzStop()) on channel {channel}"
+    timeout = device.keyframe_timeout
+    sdk_call(where, functools.partial(driver.ptz, channel, PtzStop()))
+    device.drop(driver)
+    expect_error(
+        DeviceUnavailable,
+        f"{where} after the device dropped",
+        functools.partial(driver.ptz, channel, PtzStop()),
+        "so the host knows the device is gone",
+    )
+    if device.restore is not None:
+        device.restore(driver)
+    deadline = time.monotonic() + 2 * timeout
+    while True:
+        try:
+            driver.ptz(channel, PtzStop())
+        except DeviceUnavailable:
+            require(
+                time.monotonic() < deadline,
+                f"{where} still raises DeviceUnavailable {2 * timeout:g} s after the device "
+                "came back; reconnection must work on the same driver",
+            )
+            time.sleep(0.2)
+            continue
+        except Exception as exc:  # noqa: BLE001 - reported to the developer
+            fail(f"{where}: after the device came back it raised {type(exc).__name__}({exc})")
+        return f"{where}: DeviceUnavailable on drop, works again after it came back"
+
+
+def _preset_name(caps: PtzCapabilities) -> str:
+    """A preset the checks may overwrite: the device's last number when it numbers its
+    presets (``max_presets``), else a name of the kit's own."""
+    return str(caps.max_presets) if caps.max_presets > 0 else _PRESET
+
+
 def _ptz_commands(caps: PtzCapabilities) -> list[tuple[bool, str, list[PtzCommand]]]:
     """(declared, capability, commands that exercise it)."""
+    preset = _preset_name(caps)
     return [
         (caps.continuous, "continuous", [ContinuousMove(pan=0.1, timeout=0.5), PtzStop()]),
         (caps.absolute, "absolute", [AbsoluteMove(PtzPosition(0.25, -0.25, 0.5))]),
         (caps.relative, "relative", [RelativeMove(pan=-0.05, tilt=0.05)]),
-        (caps.presets, "presets", [SetPreset(_PRESET, "Conformance"), GotoPreset(_PRESET)]),
+        (caps.presets, "presets", [SetPreset(preset, "Conformance"), GotoPreset(preset)]),
         (caps.home, "home", [GotoHome()]),
     ]
 
@@ -389,7 +433,13 @@ def check_ptz(driver: CameraDriver, desc: DeviceDescription) -> str:
                 InvalidRequest,
                 f"channel {ch.index}: ptz({ch.index}, GotoPreset('no-such-preset'))",
                 functools.partial(
-                    driver.ptz, ch.index, GotoPreset("argus-conformance-no-such-preset")
+                    driver.ptz,
+                    ch.index,
+                    GotoPreset(
+                        str(caps.max_presets + 1)
+                        if caps.max_presets > 0
+                        else "argus-conformance-no-such-preset"
+                    ),
                 ),
                 "for a preset that does not exist",
             )

@@ -116,7 +116,13 @@ class CameraDriverConformance:
                 "give DeviceUnderTest(drop=…) a function that makes the device drop its "
                 "connections (and restore=… if it does not come back by itself)"
             )
-        channel, name = streams_of(_camera.check_describe(argus_driver))[0]
+        desc = _camera.check_describe(argus_driver)
+        streams = streams_of(desc)
+        if not streams:  # a PTZ-only device: its commands tell the drop
+            channel = next(c.index for c in desc.channels if c.ptz is not None)
+            argus_note(_camera.check_disconnect_ptz(argus_device, argus_driver, channel))
+            return
+        channel, name = streams[0]
         argus_note(_camera.check_disconnect(argus_device, argus_driver, channel, name))
 
     @_check
