@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from argus.cli import app
+from argus.cli.admin import servers
 from argus.testing import ArgusProcess, free_port, wait_for
 
 ADMIN_PASSWORD = "admin password for cli tests"
@@ -50,9 +52,10 @@ def start_master(folder: Path, name: str) -> tuple[ArgusProcess, str]:
 
 def argus(config: Path, *args: str, input: str | None = None, **env: str) -> Result:
     """``argus <args>`` in-process with its session in ``config``; ``env`` adds variables
-    (ARGUS_PASSWORD, ARGUS_NEW_PASSWORD), which are unset otherwise."""
+    (ARGUS_MASTER, ARGUS_PASSWORD, ARGUS_NEW_PASSWORD), which are unset otherwise."""
     environ: dict[str, str | None] = {
         "ARGUS_CONFIG_DIR": str(config),
+        "ARGUS_MASTER": None,
         "ARGUS_PASSWORD": None,
         "ARGUS_NEW_PASSWORD": None,
         "COLUMNS": "200",
@@ -101,6 +104,9 @@ def test_login_keeps_the_session_in_a_private_file(master: str, tmp_path: Path) 
     assert not session.exists()
     refused = argus(tmp_path, "servers", "list")
     assert refused.exit_code == 3 and "argus login" in refused.stderr
+    # Without a session or --master, ARGUS_MASTER names the master.
+    ok(argus(tmp_path, "login", ARGUS_MASTER=master, ARGUS_PASSWORD=ADMIN_PASSWORD))
+    assert json.loads(session.read_text())["master"] == master
 
 
 def test_a_wrong_password_is_refused_and_nothing_is_kept(master: str, tmp_path: Path) -> None:
@@ -437,3 +443,47 @@ def test_packages_are_admitted_or_refused_from_the_command_line(
     assert [p["filename"] for p in listed] == [good.name]
     missing = argus(admin, "packages", "add", str(tmp_path / "nope.whl"))
     assert missing.exit_code == 2
+
+
+def test_servers_show_lists_the_streams_of_the_last_heartbeat(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    stream = {
+        "camera": "front-door",
+        "stream": "main",
+        "state": "recording",
+        "writing": True,
+        "recording_expected": True,
+        "last_packet": time.time() - 0.5,
+        "last_error": "",
+    }
+    node = {
+        "name": "demo",
+        "description": "",
+        "state": "enrolled",
+        "platform_version": "0.1.0",
+        "architecture": None,
+        "os": None,
+        "listen_address": None,
+        "last_heartbeat": None,
+        "clock_offset_us": None,
+        "desired_config_version": 2,
+        "applied_config_version": 2,
+        "health": {"streams": [stream], "disks": []},
+    }
+    answers = {
+        "/nodes": [node],
+        "/nodes/demo/storage": {"backend": None, "settings": {}},
+        "/nodes/demo/devices": [],
+    }
+
+    class Master:
+        def get(self, path: str) -> Any:
+            return answers[path]
+
+    monkeypatch.setattr(servers, "connect", Master)
+    shown = ok(argus(tmp_path, "servers", "show", "demo")).stdout
+    row = next(line for line in shown.splitlines() if "front-door" in line)
+    assert "main" in row and "recording" in row and "yes" in row and " s ago" in row
+    node["health"] = None  # before its first heartbeat: an empty table
+    assert "front-door" not in ok(argus(tmp_path, "servers", "show", "demo")).stdout

@@ -40,9 +40,15 @@ and I/O. Administer from the command line: `argus login --master {master_url}`.
 
 def demo(
     seconds: float = typer.Option(0, help="Stop after this many seconds (0: until Ctrl-C)."),
-    data: Path = typer.Option(Path("demo-data"), help="Where the demo keeps its files."),
-    master_port: int = typer.Option(5008, help="Port of the master API (127.0.0.1)."),
-    node_port: int = typer.Option(5009, help="Port of the node API (127.0.0.1)."),
+    data: Path = typer.Option(
+        Path("demo-data"), envvar="ARGUS_DEMO_DATA", help="Where the demo keeps its files."
+    ),
+    master_port: int = typer.Option(
+        5008, envvar="ARGUS_DEMO_MASTER_PORT", help="Port of the master API (127.0.0.1)."
+    ),
+    node_port: int = typer.Option(
+        5009, envvar="ARGUS_DEMO_NODE_PORT", help="Port of the node API (127.0.0.1)."
+    ),
 ) -> None:
     """Run a master and a node with simulated cameras in one process; show what it records."""
     # Packages rolled out to the demo node and Spotter plugins admitted to its master

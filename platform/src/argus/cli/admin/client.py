@@ -26,6 +26,8 @@ from rich.markup import escape
 
 #: Where the session file lives (default ``~/.config/argus``).
 CONFIG_DIR_ENV = "ARGUS_CONFIG_DIR"
+#: The master ``argus login`` logs in to when ``--master`` is not given.
+MASTER_ENV = "ARGUS_MASTER"
 #: The password ``argus login`` uses instead of prompting (for scripts).
 PASSWORD_ENV = "ARGUS_PASSWORD"
 #: A new password ``argus users add|passwd`` uses instead of prompting (for scripts).

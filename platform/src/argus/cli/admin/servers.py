@@ -1,9 +1,10 @@
-"""``argus servers``: the master's nodes, their enrolment tokens, storage and the node
-version policy."""
+"""``argus servers``: the master's nodes (with their streams as last reported), their
+enrolment tokens, storage and the node version policy."""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,8 @@ def list_servers(as_json: bool = JSON_OPTION) -> None:
 
 @app.command()
 def show(name: str = typer.Argument(..., help="Node id."), as_json: bool = JSON_OPTION) -> None:
-    """One node: its state, storage, devices and cameras."""
+    """One node: its state, storage, devices and cameras, and its streams as its last
+    heartbeat reported them (state, writing, last packet)."""
     api = connect()
     node = next((n for n in api.get("/nodes") if n["name"] == name), None)
     if node is None:
@@ -85,6 +87,22 @@ def show(name: str = typer.Argument(..., help="Node id."), as_json: bool = JSON_
                 "yes" if d["enabled"] else "no",
             )
             for d in devices
+        ),
+    )
+    streams = (node["health"] or {}).get("streams", [])
+    table(
+        f"Streams on {name} (its last heartbeat)",
+        ("Camera", "Stream", "State", "Writing", "Last packet", "Last error"),
+        (
+            (
+                s["camera"],
+                s["stream"],
+                s["state"],
+                "yes" if s["writing"] else "no",
+                _ago(s["last_packet"]),
+                s["last_error"],
+            )
+            for s in streams
         ),
     )
 
@@ -193,6 +211,11 @@ def _state(node: dict[str, Any]) -> str:
     if node.get("enrolment_pending") and state != "pending":
         state += " (enrolment pending)"
     return state
+
+
+def _ago(epoch: float | None) -> str:
+    """A node's wall time as seconds before now (by this computer's clock)."""
+    return "" if epoch is None else f"{max(0.0, time.time() - epoch):.1f} s ago"
 
 
 def _offset(us: int | None) -> str:

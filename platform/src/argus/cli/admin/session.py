@@ -17,6 +17,8 @@ def login(
         None,
         "--master",
         "-m",
+        envvar=client.MASTER_ENV,
+        show_envvar=True,
         help="The master's URL [default: the last one logged in to, "
         f"else {client.DEFAULT_MASTER}].",
     ),
