@@ -16,6 +16,7 @@ from argus_driver_pelco.testing import Pty
 from argus_sdk import (
     AbsoluteMove,
     CameraDriver,
+    ClearPreset,
     ContinuousMove,
     DeviceUnavailable,
     Event,
@@ -24,6 +25,7 @@ from argus_sdk import (
     GotoPreset,
     InvalidRequest,
     IoDirection,
+    LensMove,
     PluginContext,
     PtzCommand,
     PtzPosition,
@@ -69,7 +71,7 @@ def test_every_command_goes_out_as_its_exact_frame(
         (lambda: device.ptz(0, PtzStop()), [STOP]),
         (lambda: device.ptz(0, SetPreset("12", "door")), [Extended(const.OP_SET_PRESET, 0, 12)]),
         (lambda: device.ptz(0, GotoPreset("12")), [Extended(const.OP_GOTO_PRESET, 0, 12)]),
-        (lambda: device.clear_preset(0, "12"), [Extended(const.OP_CLEAR_PRESET, 0, 12)]),
+        (lambda: device.ptz(0, ClearPreset("12")), [Extended(const.OP_CLEAR_PRESET, 0, 12)]),
         (
             lambda: device.ptz(0, AbsoluteMove(PtzPosition(0.5, -0.5, 1.0))),
             [
@@ -82,11 +84,11 @@ def test_every_command_goes_out_as_its_exact_frame(
             lambda: device.ptz(0, GotoHome()),
             [Extended(op) for op in (const.OP_SET_PAN, const.OP_SET_TILT, const.OP_SET_ZOOM)],
         ),
-        (lambda: device.focus(0, 1), [Motion(focus=1)]),
-        (lambda: device.focus(0, -1), [Motion(focus=-1)]),
-        (lambda: device.iris(0, 1), [Motion(iris=1)]),
-        (lambda: device.iris(0, -1), [Motion(iris=-1)]),
-        (lambda: device.focus(0, 0), [STOP]),
+        (lambda: device.ptz(0, LensMove(focus=0.3)), [Motion(focus=1)]),
+        (lambda: device.ptz(0, LensMove(focus=-1)), [Motion(focus=-1)]),
+        (lambda: device.ptz(0, LensMove(iris=0.5)), [Motion(iris=1)]),
+        (lambda: device.ptz(0, LensMove(iris=-0.1)), [Motion(iris=-1)]),
+        (lambda: device.ptz(0, LensMove()), [STOP]),
         (lambda: device.set_output("aux2", True), [Extended(const.OP_SET_AUX, 0, 2)]),
         (lambda: device.set_output("aux2", False), [Extended(const.OP_CLEAR_AUX, 0, 2)]),
     ]
@@ -280,7 +282,7 @@ def test_presets_are_remembered_across_restarts(
     device.ptz(0, SetPreset("7"))
     device.ptz(0, SetPreset("2"))
     device.ptz(1, SetPreset("9"))
-    device.clear_preset(0, "7")
+    device.ptz(0, ClearPreset("7"))
     device.close()
     again = make_device(pty.path, domes=domes)
     assert again.ptz(0, PtzStop()).presets == ("2",)

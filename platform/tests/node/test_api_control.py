@@ -101,8 +101,25 @@ def test_ptz_moves_the_camera_and_is_reported(api: Any) -> None:
     assert back.json()["position"]["pan"] == pytest.approx(0.75)
     state = client.get("/api/v1/cameras/dome/ptz", headers=headers).json()
     assert state["position"]["pan"] == pytest.approx(0.75)
+    cleared = client.post(
+        "/api/v1/cameras/dome/ptz",
+        json={"action": "clear_preset", "preset": "gate"},
+        headers=headers,
+    )
+    assert cleared.status_code == 200 and "gate" not in cleared.json()["presets"]
+    gone = client.post(
+        "/api/v1/cameras/dome/ptz",
+        json={"action": "goto_preset", "preset": "gate"},
+        headers=headers,
+    )
+    assert gone.status_code == 422 and "no PTZ preset 'gate'" in gone.json()["detail"]
+    lens = client.post(  # the simulated dome has a fixed lens
+        "/api/v1/cameras/dome/ptz", json={"action": "lens", "focus": 0.5}, headers=headers
+    )
+    assert lens.status_code in (409, 422, 501), lens.text
+    assert "not supported" in lens.json()["detail"]
     deadline = time.monotonic() + 10
-    while len(reported := [e for e in events if e.topic == "argus.audit.ptz"]) < 5:
+    while len(reported := [e for e in events if e.topic == "argus.audit.ptz"]) < 6:
         assert time.monotonic() < deadline, reported
         time.sleep(0.05)
     assert [e.data["command"] for e in reported] == [
@@ -111,6 +128,7 @@ def test_ptz_moves_the_camera_and_is_reported(api: Any) -> None:
         "set_preset",
         "home",
         "goto_preset",
+        "clear_preset",
     ]
     assert reported[0].source.id == "piet" and reported[0].data["camera"] == "dome"
 

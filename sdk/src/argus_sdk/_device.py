@@ -139,12 +139,38 @@ class SetPreset:
 
 
 @dataclass(frozen=True, slots=True)
+class ClearPreset:
+    """Delete ``preset``; an unknown one is an ``InvalidRequest``."""
+
+    preset: str
+
+
+@dataclass(frozen=True, slots=True)
 class GotoHome:
     """Move to the home position."""
 
 
+@dataclass(frozen=True, slots=True)
+class LensMove:
+    """Drive the lens at the given speeds until :class:`PtzStop` or ``timeout`` seconds:
+    ``focus`` -1 (near) .. 1 (far), ``iris`` -1 (close) .. 1 (open); 0 holds. Needs the
+    ``focus`` or ``iris`` capability; a lens with one speed only takes the sign."""
+
+    focus: float = 0.0
+    iris: float = 0.0
+    timeout: float | None = None
+
+
 PtzCommand = (
-    ContinuousMove | AbsoluteMove | RelativeMove | PtzStop | GotoPreset | SetPreset | GotoHome
+    ContinuousMove
+    | AbsoluteMove
+    | RelativeMove
+    | PtzStop
+    | GotoPreset
+    | SetPreset
+    | ClearPreset
+    | GotoHome
+    | LensMove
 )
 """Every PTZ command a driver may receive; a driver raises ``Unsupported`` for the rest."""
 

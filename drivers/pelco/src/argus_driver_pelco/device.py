@@ -43,6 +43,7 @@ from argus_driver_pelco.settings import DomeSettings, PelcoSettings
 from argus_sdk import (
     AbsoluteMove,
     ChannelDescription,
+    ClearPreset,
     ConfigurationError,
     ContinuousMove,
     DeviceDescription,
@@ -55,6 +56,7 @@ from argus_sdk import (
     InvalidRequest,
     IoDirection,
     IoPort,
+    LensMove,
     PacketSource,
     PluginContext,
     PtzCapabilities,
@@ -154,8 +156,14 @@ class PelcoDevice:
                     number = self._preset_number(dome, command.preset)
                     self._send(dome, Extended(const.OP_SET_PRESET, 0, number), moves=False)
                     self._presets.add(dome.settings.address, number)
+                case ClearPreset():
+                    number = self._preset_number(dome, command.preset)
+                    self._send(dome, Extended(const.OP_CLEAR_PRESET, 0, number), moves=False)
+                    self._presets.discard(dome.settings.address, number)
                 case GotoHome():
                     self._home(dome)
+                case LensMove():
+                    self._lens_move(channel, dome, command)
                 case _:
                     raise Unsupported(f"the Pelco driver does not know {command!r}")
             return self._status(dome)
@@ -199,24 +207,7 @@ class PelcoDevice:
                 self._cancel_timer(dome)
         buses.release(self._bus)
 
-    # Beyond the contract: what Pelco domes do that the SDK has no command for yet.
-
-    def clear_preset(self, channel: int, preset: str) -> None:
-        """Delete preset ``preset`` (a number) of dome ``channel``."""
-        dome = self._dome(channel)
-        with self._lock:
-            self._check_open()
-            number = self._preset_number(dome, preset)
-            self._send(dome, Extended(const.OP_CLEAR_PRESET, 0, number), moves=False)
-            self._presets.discard(dome.settings.address, number)
-
-    def focus(self, channel: int, move: int) -> None:
-        """Focus far (1), near (-1) or stop (0) until the next command."""
-        self._lens(channel, Motion(focus=_unit(move, "focus")))
-
-    def iris(self, channel: int, move: int) -> None:
-        """Open (1), close (-1) or stop (0) the iris until the next command."""
-        self._lens(channel, Motion(iris=_unit(move, "iris")))
+    # Beyond the contract: what Pelco domes do that the SDK has no command for.
 
     def query_position(self, channel: int) -> PtzPosition:
         """Ask dome ``channel`` where it is (Pelco-D extended queries).
@@ -266,12 +257,13 @@ class PelcoDevice:
         address = dome.settings.address
         self._bus.send([encode(self.protocol, address, c) for c in commands])
 
-    def _lens(self, channel: int, motion: Motion) -> None:
-        dome = self._dome(channel)
-        with self._lock:
-            self._check_open()
-            self._send(dome, motion)
-            dome.moving = False
+    def _lens_move(self, channel: int, dome: _Dome, move: LensMove) -> None:
+        """Focus and iris at the dome's one speed: only the direction counts."""
+        motion = Motion(focus=direction(move.focus), iris=direction(move.iris))
+        self._send(dome, motion)
+        dome.moving = False
+        if motion != STOP and move.timeout is not None:
+            self._stop_after(channel, dome, move.timeout)
 
     def _continuous(self, channel: int, dome: _Dome, move: ContinuousMove) -> None:
         motion = Motion(
@@ -285,12 +277,15 @@ class PelcoDevice:
         dome.moving = motion != STOP
         dome.position = None
         if dome.moving and move.timeout is not None:
-            generation = dome.generation
-            timer = threading.Timer(move.timeout, self._timeout, (channel, generation))
-            timer.daemon = True
-            timer.name = f"argus-pelco-stop-{dome.settings.address}"
-            dome.timer = timer
-            timer.start()
+            self._stop_after(channel, dome, move.timeout)
+
+    def _stop_after(self, channel: int, dome: _Dome, timeout: float) -> None:
+        """Send stop after ``timeout`` s unless another command comes first."""
+        timer = threading.Timer(timeout, self._timeout, (channel, dome.generation))
+        timer.daemon = True
+        timer.name = f"argus-pelco-stop-{dome.settings.address}"
+        dome.timer = timer
+        timer.start()
 
     def _timeout(self, channel: int, generation: int) -> None:
         """A continuous move's timeout: stop it unless another command came since."""
@@ -404,12 +399,6 @@ class PelcoDevice:
 
 def _dome_name(dome: DomeSettings) -> str:
     return dome.name or f"Dome {dome.address}"
-
-
-def _unit(move: int, what: str) -> int:
-    if move not in (-1, 0, 1):
-        raise InvalidRequest(f"{what} is -1, 0 or 1, not {move}")
-    return move
 
 
 def open_device(settings: BaseModel, context: PluginContext) -> PelcoDevice:

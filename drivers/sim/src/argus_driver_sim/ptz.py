@@ -15,6 +15,7 @@ from argus_driver_sim import const
 from argus_driver_sim.pattern import View
 from argus_sdk import (
     AbsoluteMove,
+    ClearPreset,
     Clock,
     ContinuousMove,
     GotoHome,
@@ -93,7 +94,7 @@ class PtzHead:
             self._origin, self._since = target, now
             if isinstance(command, ContinuousMove):
                 self._start_continuous(command, now)
-            elif not isinstance(command, SetPreset):
+            elif not isinstance(command, SetPreset | ClearPreset):
                 self._velocity, self._until = (0.0, 0.0, 0.0), None
         return self.status()
 
@@ -115,6 +116,10 @@ class PtzHead:
             return self._presets[command.preset]
         if isinstance(command, SetPreset):
             self._store_preset(command.preset, current)
+            return current
+        if isinstance(command, ClearPreset):
+            if self._presets.pop(command.preset, None) is None:
+                raise InvalidRequest(f"no PTZ preset {command.preset!r}")
             return current
         raise Unsupported(f"PTZ command {type(command).__name__} is not supported")
 

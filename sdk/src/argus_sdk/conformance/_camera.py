@@ -15,12 +15,14 @@ from pydantic import BaseModel
 from argus_sdk._device import (
     AbsoluteMove,
     ChannelDescription,
+    ClearPreset,
     ContinuousMove,
     DeviceDescription,
     DiscoveredDevice,
     GotoHome,
     GotoPreset,
     IoPort,
+    LensMove,
     PtzCapabilities,
     PtzCommand,
     PtzPosition,
@@ -401,8 +403,15 @@ def _ptz_commands(caps: PtzCapabilities) -> list[tuple[bool, str, list[PtzComman
         (caps.continuous, "continuous", [ContinuousMove(pan=0.1, timeout=0.5), PtzStop()]),
         (caps.absolute, "absolute", [AbsoluteMove(PtzPosition(0.25, -0.25, 0.5))]),
         (caps.relative, "relative", [RelativeMove(pan=-0.05, tilt=0.05)]),
-        (caps.presets, "presets", [SetPreset(preset, "Conformance"), GotoPreset(preset)]),
+        (
+            caps.presets,
+            "presets",
+            [SetPreset(preset, "Conformance"), GotoPreset(preset), ClearPreset(preset)],
+        ),
         (caps.home, "home", [GotoHome()]),
+        # PtzStop ends a lens move; without the capability only the move must be refused.
+        (caps.focus, "focus", [LensMove(focus=0.2, timeout=0.5), *[PtzStop()] * caps.focus]),
+        (caps.iris, "iris", [LensMove(iris=0.2, timeout=0.5), *[PtzStop()] * caps.iris]),
     ]
 
 

@@ -21,12 +21,14 @@ from argus.protocol import Right
 from argus_sdk import (
     AbsoluteMove,
     ArgusError,
+    ClearPreset,
     ContinuousMove,
     DeviceUnavailable,
     GotoHome,
     GotoPreset,
     InvalidRequest,
     IoDirection,
+    LensMove,
     PtzCommand,
     PtzPosition,
     PtzStatus,
@@ -42,15 +44,29 @@ Axis = Annotated[float, Field(ge=-1, le=1)]
 class PtzCommandIn(BaseModel):
     """One PTZ command. ``continuous``: velocities pan/tilt/zoom in -1..1 until ``stop`` or
     ``timeout``; ``absolute``: pan/tilt in -1..1, zoom in 0..1; ``relative``: offsets;
-    ``goto_preset`` / ``set_preset``: ``preset``; ``home``; ``stop``."""
+    ``goto_preset`` / ``set_preset`` / ``clear_preset``: ``preset``; ``home``; ``lens``:
+    focus (near -1 .. far 1) and iris (close -1 .. open 1) speeds until ``stop`` or
+    ``timeout``; ``stop``."""
 
     action: Literal[
-        "continuous", "stop", "absolute", "relative", "goto_preset", "set_preset", "home"
+        "continuous",
+        "stop",
+        "absolute",
+        "relative",
+        "goto_preset",
+        "set_preset",
+        "clear_preset",
+        "home",
+        "lens",
     ]
     pan: Axis = 0.0
     tilt: Axis = 0.0
     zoom: Axis = 0.0
-    timeout: float | None = Field(None, gt=0, le=60, description="continuous: stop after (s).")
+    focus: Axis = 0.0
+    iris: Axis = 0.0
+    timeout: float | None = Field(
+        None, gt=0, le=60, description="continuous, lens: stop after (s)."
+    )
     preset: str = Field("", max_length=64)
     name: str = Field("", max_length=255, description="set_preset: a name for the preset.")
 
@@ -69,10 +85,14 @@ class PtzCommandIn(BaseModel):
                 return RelativeMove(self.pan, self.tilt, self.zoom)
             case "home":
                 return GotoHome()
+            case "lens":
+                return LensMove(self.focus, self.iris, self.timeout)
         if not self.preset:
             raise _invalid(f"{self.action} needs a preset")
         if self.action == "goto_preset":
             return GotoPreset(self.preset)
+        if self.action == "clear_preset":
+            return ClearPreset(self.preset)
         return SetPreset(self.preset, self.name)
 
 
