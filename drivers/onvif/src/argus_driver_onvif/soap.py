@@ -1,0 +1,248 @@
+"""SOAP calls to the camera's ONVIF services, with errors translated at this edge.
+
+The SOAP client is zeep, built from the WSDL files that onvif-zeep ships. The
+``onvif`` package itself is never imported: at import it configures the root
+logger (``logging.basicConfig``), and its camera class clears the process's
+proxy variables and opens an event subscription on the camera. Parsed WSDL
+documents are shared by every camera of the process (they are read-only);
+each camera has its own zeep clients, HTTP session and WS-Security token.
+
+A message raised here names the camera by ``settings.where`` (never with the
+password) and never quotes a request or a reply.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+import zeep
+import zeep.exceptions
+from zeep.transports import Transport
+from zeep.wsse.username import UsernameToken
+
+from argus_driver_onvif.const import SERVICES
+from argus_driver_onvif.settings import OnvifCameraSettings
+from argus_sdk import (
+    ArgusError,
+    AuthenticationFailed,
+    ConfigurationError,
+    DeviceUnavailable,
+    InvalidRequest,
+    Unsupported,
+)
+
+#: Fault subcodes (ONVIF Core, 5.11.2) and what they tell the host.
+_AUTH_SUBCODES = ("NotAuthorized", "FailedAuthentication", "InvalidSecurity")
+_UNSUPPORTED_SUBCODES = ("ActionNotSupported", "NotSupported", "NoPTZProfile")
+_INVALID_SUBCODES = ("InvalidArgVal", "InvalidArgs", "NoProfile", "NoToken", "NoEntity")
+
+
+@functools.cache
+def wsdl_dir() -> Path:
+    """The WSDL folder that onvif-zeep installs beside its package (``site-packages/wsdl``)."""
+    spec = importlib.util.find_spec("onvif")
+    if spec is None or spec.origin is None:
+        raise ConfigurationError("onvif-zeep is not installed (it provides the ONVIF WSDLs)")
+    folder = Path(spec.origin).parent.parent / "wsdl"
+    if not (folder / "devicemgmt.wsdl").is_file():
+        raise ConfigurationError(f"onvif-zeep's WSDL files are missing from {folder}")
+    return folder
+
+
+_documents: dict[str, Any] = {}
+_documents_lock = threading.Lock()
+
+
+def _document(service: str) -> Any:
+    """The parsed WSDL of ``service`` (about 0.2 s the first time in a process)."""
+    with _documents_lock:
+        document = _documents.get(service)
+        if document is None:
+            path = wsdl_dir() / SERVICES[service][0]
+            loader = Transport()  # type: ignore[no-untyped-call]
+            document = zeep.wsdl.Document(str(path), loader, settings=_SETTINGS)  # type: ignore[arg-type]
+            _documents[service] = document
+        return document
+
+
+_SETTINGS = zeep.Settings(strict=False, xml_huge_tree=True)
+
+
+class OnvifClient:
+    """The device, media and PTZ services of one camera. Thread-safe (zeep and requests are)."""
+
+    def __init__(self, settings: OnvifCameraSettings) -> None:
+        self.where = settings.where
+        self._settings = settings
+        self._session = requests.Session()
+        self._session.trust_env = False  # a camera on the LAN is never reached through a proxy
+        self._transport = Transport(  # type: ignore[no-untyped-call]
+            session=self._session, timeout=settings.timeout, operation_timeout=settings.timeout
+        )
+        password = settings.password.get_secret_value()
+        self._wsse = (
+            UsernameToken(settings.username, password, use_digest=True)  # type: ignore[no-untyped-call]
+            if settings.username
+            else None
+        )
+        self._lock = threading.Lock()
+        self._services: dict[str, Any] = {}
+        self._xaddrs: dict[str, str] = {"devicemgmt": settings.device_url}
+
+    def call(self, service: str, operation: str, **params: Any) -> Any:
+        """The reply of ``operation`` of ``service``.
+
+        :raises AuthenticationFailed, DeviceUnavailable, Unsupported, InvalidRequest:
+            see :func:`translate`.
+        """
+        proxy = self._service(service)
+        error: ArgusError | None = None
+        try:
+            return getattr(proxy, operation)(**params)
+        except _CALL_ERRORS as exc:
+            error = translate(exc, self.where, f"{service}.{operation}")
+        raise error  # outside the handler: zeep's exception is not its context
+
+    def has(self, service: str) -> bool:
+        """Whether the camera announced ``service`` (after :meth:`discover_services`)."""
+        return service in self._xaddrs
+
+    def discover_services(self) -> None:
+        """Learn where the media and PTZ services are (GetCapabilities)."""
+        caps = self.call("devicemgmt", "GetCapabilities", Category="All")
+        for service, attribute in (("media", "Media"), ("ptz", "PTZ")):
+            capability = getattr(caps, attribute, None)
+            xaddr = getattr(capability, "XAddr", None) if capability is not None else None
+            if xaddr:
+                with self._lock:
+                    self._xaddrs[service] = self._reachable(str(xaddr))
+
+    def _reachable(self, url: str) -> str:
+        """``url`` with the configured host and port when the settings ask for it."""
+        if not self._settings.stream_host_from_settings:
+            return url
+        return rehost(url, self._settings.host, self._settings.port)
+
+    def _service(self, service: str) -> Any:
+        with self._lock:
+            proxy = self._services.get(service)
+            if proxy is not None:
+                return proxy
+            xaddr = self._xaddrs.get(service)
+        if xaddr is None:
+            raise Unsupported(f"{self.where}: the camera has no ONVIF {service} service")
+        client = zeep.Client(  # type: ignore[no-untyped-call]
+            _document(service), wsse=self._wsse, transport=self._transport, settings=_SETTINGS
+        )
+        proxy = client.create_service(SERVICES[service][1], xaddr)  # type: ignore[no-untyped-call]
+        with self._lock:
+            self._services[service] = proxy
+        return proxy
+
+    def get(self, url: str) -> requests.Response:
+        """HTTP GET ``url`` (a snapshot), logging in with Digest or Basic when asked to."""
+        error: ArgusError | None = None
+        try:
+            reply = self._session.get(url, timeout=self._settings.timeout)
+            if reply.status_code == 401 and self._settings.username:
+                challenge = reply.headers.get("WWW-Authenticate", "").lower()
+                password = self._settings.password.get_secret_value()
+                auth: requests.auth.AuthBase = (
+                    requests.auth.HTTPDigestAuth(self._settings.username, password)
+                    if challenge.startswith("digest")
+                    else requests.auth.HTTPBasicAuth(self._settings.username, password)
+                )
+                reply = self._session.get(url, timeout=self._settings.timeout, auth=auth)
+            if reply.status_code in (401, 403):
+                error = AuthenticationFailed(
+                    f"{self.where}: the camera refused the credentials for the snapshot "
+                    f"(HTTP {reply.status_code})"
+                )
+            elif reply.status_code >= 400:
+                error = DeviceUnavailable(
+                    f"{self.where}: the snapshot failed (HTTP {reply.status_code})"
+                )
+            else:
+                return reply
+        except requests.RequestException as exc:
+            error = translate(exc, self.where, "snapshot")
+        raise error
+
+    def close(self) -> None:
+        self._session.close()
+
+
+_CALL_ERRORS: tuple[type[Exception], ...] = (
+    zeep.exceptions.Error,
+    requests.RequestException,
+    SyntaxError,  # lxml's XMLSyntaxError: a reply that is not XML
+    ValueError,  # lxml refuses some malformed replies with ValueError (invalid tag names)
+)
+
+
+def rehost(url: str, host: str, port: int | None = None) -> str:
+    """``url`` with its host (and, if given, port) replaced; user-info kept."""
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    new_host = f"[{host}]" if ":" in host else host
+    new_port = port if port is not None else parts.port
+    netloc = new_host + (f":{new_port}" if new_port else "")
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{netloc}" if userinfo else netloc))
+
+
+def _subcodes(fault: zeep.exceptions.Fault) -> list[str]:
+    names = [str(fault.code or "")]
+    for code in fault.subcodes or ():
+        names.append(getattr(code, "localname", None) or str(code))
+    return names
+
+
+def translate(exc: Exception, where: str, what: str) -> ArgusError:
+    """The SDK error that tells the host what to do about ``exc`` from ``what``."""
+    if isinstance(exc, zeep.exceptions.Fault):
+        reason = str(exc.message or "")
+        codes = " ".join(_subcodes(exc))
+        lowered = f"{reason} {codes}".lower()
+        if any(c.lower() in lowered for c in _AUTH_SUBCODES) or "not authori" in lowered:
+            return AuthenticationFailed(f"{where}: the camera refused the credentials ({reason})")
+        if any(c.lower() in lowered for c in _UNSUPPORTED_SUBCODES) or "not supported" in lowered:
+            return Unsupported(f"{where}: the camera does not support {what} ({reason})")
+        if any(c.lower() in lowered for c in _INVALID_SUBCODES):
+            return InvalidRequest(f"{where}: the camera refused {what} ({reason})")
+        return DeviceUnavailable(f"{where}: {what} failed ({reason})")
+    if isinstance(exc, zeep.exceptions.TransportError):
+        if exc.status_code in (401, 403):
+            return AuthenticationFailed(
+                f"{where}: the camera refused the credentials (HTTP {exc.status_code})"
+            )
+        return DeviceUnavailable(f"{where}: {what} failed (HTTP {exc.status_code})")
+    if isinstance(exc, requests.Timeout):
+        return DeviceUnavailable(f"{where}: no answer to {what} in time")
+    if isinstance(exc, requests.ConnectionError):
+        return DeviceUnavailable(f"{where}: cannot connect ({_cause(exc)})")
+    if isinstance(exc, requests.RequestException):
+        return DeviceUnavailable(f"{where}: {what} failed ({type(exc).__name__})")
+    return DeviceUnavailable(f"{where}: the camera's reply to {what} cannot be read")
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost OS-level reason of a connection error, without the URL."""
+    text = str(exc)
+    for marker in (
+        "Connection refused",
+        "No route to host",
+        "Name or service not known",
+        "timed out",
+        "Connection reset",
+        "Network is unreachable",
+        "Temporary failure in name resolution",
+    ):
+        if marker.lower() in text.lower():
+            return marker.lower()
+    return type(exc).__name__
