@@ -22,6 +22,7 @@ folder, so the CLI's session stays out of the real one.
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import re
@@ -206,6 +207,7 @@ def test_a_newcomer_follows_the_tutorial_to_a_recording_camera(tmp_path: Path) -
     }
     shell = Shell(workspace, env, tmp_path / "terminal-1.log")
     demo_log = tmp_path / "terminal-2.log"
+    demo_out = demo_log.open("wb")
     demo: subprocess.Popen[bytes] | None = None
     try:
         status, out = shell.run(". .venv/bin/activate")  # the setup block's activation
@@ -219,17 +221,18 @@ def test_a_newcomer_follows_the_tutorial_to_a_recording_camera(tmp_path: Path) -
                     ["bash", "-c", block.text.strip()],
                     cwd=workspace,
                     env=env,
-                    stdout=demo_log.open("wb"),
+                    stdout=demo_out,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
-                running = demo
-                wait(lambda: "open Spotter at" in demo_log.read_text(), "the demo", running)
+                started = demo  # (a name the lambda may close over)
+                wait(lambda: "open Spotter at" in demo_log.read_text(), "the demo", started)
                 continue
             for command in block.commands:
                 if block.mark == "repeat":
                     assert demo is not None
-                    out = wait(lambda c=command: recording_row(shell, c), f"{CAMERA}", demo, 90)
+                    poll = functools.partial(recording_row, shell, command)
+                    out = wait(poll, f"{CAMERA} recording", demo, 90)
                     continue
                 status, out = shell.run(command)
                 assert status == 0, f"{command!r} exited with {status}:\n{out}"
@@ -240,12 +243,13 @@ def test_a_newcomer_follows_the_tutorial_to_a_recording_camera(tmp_path: Path) -
     finally:
         shell.close()
         stopped = stop(demo) if demo is not None else None
-    demo_out = demo_log.read_text()
-    assert stopped == 0, demo_out  # Ctrl-C, as the tutorial says
-    loaded = next(line for line in demo_out.splitlines() if line.startswith("plugins loaded:"))
+        demo_out.close()
+    second = demo_log.read_text()
+    assert stopped == 0, second  # Ctrl-C, as the tutorial says
+    loaded = next(line for line in second.splitlines() if line.startswith("plugins loaded:"))
     assert "acme-cam" not in loaded  # at the start: the site has only what is rolled out
-    assert "plugin acme-cam" not in demo_out, demo_out  # never quarantined
-    assert "10/10 streams delivered video" in demo_out  # 9 simulated, and front-door
+    assert "plugin acme-cam" not in second, second  # never quarantined
+    assert "10/10 streams delivered video" in second  # 9 simulated, and front-door
     assert list((workspace / "demo-data" / "disk1" / CAMERA).rglob("*.mp4"))
 
 
