@@ -56,7 +56,7 @@ class OnvifCamera:
     def __init__(self, settings: OnvifCameraSettings, context: PluginContext) -> None:
         self._settings = settings
         self._context = context
-        self._client = soap.OnvifClient(settings)
+        self._client = soap.OnvifClient(settings, context.log)
         self._lock = threading.Lock()
         self._learnt: _Learnt | None = None
         self._rtsp: RtspCamera | None = None

@@ -88,13 +88,14 @@ class OnvifPtz:
                 }
                 if timeout is not None:
                     params["Timeout"] = datetime.timedelta(seconds=timeout)
-                call("ptz", "ContinuousMove", **params)
+                call("ptz", "ContinuousMove", reply=False, **params)
             case AbsoluteMove(position=position):
                 self._need(caps.absolute, "absolute moves")
                 p = position.clamped()
                 call(
                     "ptz",
                     "AbsoluteMove",
+                    reply=False,
                     ProfileToken=token,
                     Position=_vector(
                         p.pan, p.tilt, p.zoom, const.PAN_TILT_POSITION, const.ZOOM_POSITION
@@ -105,28 +106,48 @@ class OnvifPtz:
                 call(
                     "ptz",
                     "RelativeMove",
+                    reply=False,
                     ProfileToken=token,
                     Translation=_vector(
                         pan, tilt, zoom, const.PAN_TILT_TRANSLATION, const.ZOOM_TRANSLATION
                     ),
                 )
             case PtzStop():
-                call("ptz", "Stop", ProfileToken=token, PanTilt=True, Zoom=True)
+                call("ptz", "Stop", reply=False, ProfileToken=token, PanTilt=True, Zoom=True)
             case GotoHome():
                 self._need(caps.home, "a home position")
-                call("ptz", "GotoHomePosition", ProfileToken=token)
+                call("ptz", "GotoHomePosition", reply=False, ProfileToken=token)
             case GotoPreset(preset=preset):
                 self._need(caps.presets, "presets")
-                call("ptz", "GotoPreset", ProfileToken=token, PresetToken=self._token(preset))
+                call(
+                    "ptz",
+                    "GotoPreset",
+                    reply=False,
+                    ProfileToken=token,
+                    PresetToken=self._token(preset),
+                )
             case SetPreset(preset=preset, name=name):
                 self._need(caps.presets, "presets")
                 params = {"ProfileToken": token, "PresetName": name or preset}
                 existing = self._token(preset, must_exist=False)
                 if existing is not None:  # overwrite; else the camera makes a new token
                     params["PresetToken"] = existing
-                call("ptz", "SetPreset", **params)
+                call("ptz", "SetPreset", reply=False, **params)
+            case _ if type(command).__name__ == "ClearPreset":
+                # ClearPreset arrives with a newer SDK; matched by name so that this driver
+                # runs with SDKs before and after it.
+                self._need(caps.presets, "presets")
+                preset = str(getattr(command, "preset", ""))
+                call(
+                    "ptz",
+                    "RemovePreset",
+                    reply=False,
+                    ProfileToken=token,
+                    PresetToken=self._token(preset),
+                )
             case _:
-                raise Unsupported(f"{self._client.where}: unknown PTZ command {command!r}")
+                # LensMove (focus, iris) needs the imaging service: not supported yet.
+                raise Unsupported(f"{self._client.where}: unsupported PTZ command {command!r}")
         return self.status(moving=isinstance(command, ContinuousMove))
 
     def status(self, moving: bool = False) -> PtzStatus:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,9 @@ _SETTINGS = zeep.Settings(strict=False, xml_huge_tree=True)
 class OnvifClient:
     """The device, media and PTZ services of one camera. Thread-safe (zeep and requests are)."""
 
-    def __init__(self, settings: OnvifCameraSettings) -> None:
+    def __init__(self, settings: OnvifCameraSettings, log: logging.Logger) -> None:
         self.where = settings.where
+        self._log = log
         self._settings = settings
         self._session = requests.Session()
         self._session.trust_env = False  # a camera on the LAN is never reached through a proxy
@@ -95,9 +97,13 @@ class OnvifClient:
         self._services: dict[str, Any] = {}
         self._xaddrs: dict[str, str] = {"devicemgmt": settings.device_url}
 
-    def call(self, service: str, operation: str, **params: Any) -> Any:
+    def call(self, service: str, operation: str, *, reply: bool = True, **params: Any) -> Any:
         """The reply of ``operation`` of ``service``.
 
+        :param reply: ``False`` for a command whose reply carries nothing the caller
+            needs: a successful reply that cannot be parsed is then taken as done (and
+            ``None`` returned) — the camera accepted the command, only its answer is
+            malformed (ipycam's PTZ replies are).
         :raises AuthenticationFailed, DeviceUnavailable, Unsupported, InvalidRequest:
             see :func:`translate`.
         """
@@ -105,6 +111,17 @@ class OnvifClient:
         error: ArgusError | None = None
         try:
             return getattr(proxy, operation)(**params)
+        except _UNREADABLE as exc:
+            if not reply:
+                self._log.debug(
+                    "%s: %s.%s: reply ignored (%s)",
+                    self.where,
+                    service,
+                    operation,
+                    type(exc).__name__,
+                )
+                return None
+            error = translate(exc, self.where, f"{service}.{operation}")
         except _CALL_ERRORS as exc:
             error = translate(exc, self.where, f"{service}.{operation}")
         raise error  # outside the handler: zeep's exception is not its context
@@ -178,12 +195,15 @@ class OnvifClient:
         self._session.close()
 
 
-_CALL_ERRORS: tuple[type[Exception], ...] = (
-    zeep.exceptions.Error,
-    requests.RequestException,
+#: A reply that came (HTTP 200) but cannot be parsed.
+_UNREADABLE: tuple[type[Exception], ...] = (
+    zeep.exceptions.XMLParseError,
+    zeep.exceptions.XMLSyntaxError,
+    zeep.exceptions.UnexpectedElementError,
     SyntaxError,  # lxml's XMLSyntaxError: a reply that is not XML
     ValueError,  # lxml refuses some malformed replies with ValueError (invalid tag names)
 )
+_CALL_ERRORS: tuple[type[Exception], ...] = (zeep.exceptions.Error, requests.RequestException)
 
 
 def rehost(url: str, host: str, port: int | None = None) -> str:
