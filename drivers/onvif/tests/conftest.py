@@ -50,8 +50,15 @@ def peer_missing() -> str:
 class IpyCam:
     """One ipycam process on 127.0.0.1; :meth:`kill` and :meth:`start` keep its ports."""
 
-    def __init__(self, folder: Path, username: str = USER, password: str = PASSWORD) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        username: str = USER,
+        password: str = PASSWORD,
+        clock_offset: float = 0.0,
+    ) -> None:
         self.folder = folder
+        self.clock_offset = clock_offset
         self.onvif_port, self.rtsp_port, self.unused_port = free_port(), free_port(), free_port()
         self.username, self.password = username, password
         self.process: subprocess.Popen[bytes] | None = None
@@ -64,10 +71,15 @@ class IpyCam:
             "--unused-port", str(self.unused_port),
             "--username", self.username,
             "--password", self.password,
+            "--clock-offset", str(self.clock_offset),
         ]  # fmt: skip
         log = (self.folder / "ipycam.log").open("ab")
         self.process = subprocess.Popen(
-            command, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=self.folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         deadline = time.monotonic() + PATIENCE
@@ -123,11 +135,11 @@ class IpyCam:
         return OnvifCameraSettings(**{**values, **changes})
 
 
-def _camera(folder: Path) -> IpyCam:
+def _camera(folder: Path, clock_offset: float = 0.0) -> IpyCam:
     reason = peer_missing()
     if reason:
         pytest.skip(reason)
-    return IpyCam(folder).start()
+    return IpyCam(folder, clock_offset=clock_offset).start()
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +156,16 @@ def ipycam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IpyCam]:
 def own_ipycam(tmp_path: Path) -> Iterator[IpyCam]:
     """A camera of this test's own, which it may kill and start again."""
     cam = _camera(tmp_path)
+    try:
+        yield cam
+    finally:
+        cam.kill()
+
+
+@pytest.fixture
+def skewed_ipycam(tmp_path: Path) -> Iterator[IpyCam]:
+    """A camera whose ONVIF clock is an hour ahead of the host's."""
+    cam = _camera(tmp_path, clock_offset=3600.0)
     try:
         yield cam
     finally:

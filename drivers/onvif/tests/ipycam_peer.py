@@ -46,6 +46,35 @@ class _LoopbackRtspServer(NativeRTSPServer):  # type: ignore[misc]
         super().__init__(port=port, host=LOOPBACK)
 
 
+def _skew_onvif_clock(offset: float) -> None:
+    """Put the ONVIF service's clock ``offset`` seconds ahead: its WS-Security check, its
+    GetSystemDateAndTime and the HTTP ``Date`` of its replies. (libfaketime cannot be used:
+    ipycam's frame pacing then fails in time.sleep.) The rest of the process keeps the
+    true time, so streaming is unaffected."""
+    import datetime as real_datetime
+    import http.server
+    import time as real_time
+    import types
+
+    import ipycam.onvif as onvif_module
+
+    class SkewedDatetime(real_datetime.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return real_datetime.datetime.now(tz) + real_datetime.timedelta(seconds=offset)
+
+    clock = types.SimpleNamespace(**vars(real_time))
+    clock.gmtime = lambda secs=None: real_time.gmtime(
+        (real_time.time() if secs is None else secs) + offset
+    )
+    onvif_module.datetime = SkewedDatetime
+    onvif_module.time = clock
+    original = http.server.BaseHTTPRequestHandler.date_time_string
+    http.server.BaseHTTPRequestHandler.date_time_string = lambda self, timestamp=None: original(  # type: ignore[method-assign]
+        self, (real_time.time() if timestamp is None else timestamp) + offset
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--onvif-port", type=int, required=True)
@@ -54,8 +83,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--username", default="")
     parser.add_argument("--password", default="")
     parser.add_argument("--fps", type=int, default=10)
+    parser.add_argument(
+        "--clock-offset", type=float, default=0.0, help="seconds the camera's clock is ahead"
+    )
     args = parser.parse_args(argv)
 
+    if args.clock_offset:
+        _skew_onvif_clock(args.clock_offset)
     camera_module.WSDiscoveryServer = _NoDiscovery
     camera_module.ReusableThreadingTCPServer = _LoopbackHttpServer
     camera_module.NativeRTSPServer = _LoopbackRtspServer

@@ -13,10 +13,14 @@ password) and never quotes a request or a reply.
 
 from __future__ import annotations
 
+import copy
+import datetime
+import email.utils
 import functools
 import importlib.util
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -74,6 +78,29 @@ def _document(service: str) -> Any:
 
 _SETTINGS = zeep.Settings(strict=False, xml_huge_tree=True)
 
+#: A camera clock this far from the host's (seconds) is followed by the WS-Security
+#: token's Created time; cameras accept a few minutes of skew at most.
+CLOCK_TOLERANCE = 5.0
+#: The camera's clock is asked again after another refusal no sooner than this (s).
+CLOCK_RECHECK = 60.0
+
+
+class ClockedToken(UsernameToken):
+    """A password-digest UsernameToken whose Created time follows the camera's clock.
+
+    Cameras refuse a token created more than a few minutes from their own time, and
+    many run without NTP. ``offset`` (seconds, camera minus host) is learnt by
+    :meth:`OnvifClient.call` after a refusal. Thread-safe: each request gets its own copy.
+    """
+
+    offset: float = 0.0
+
+    def _create_password_digest(self) -> Any:
+        token = copy.copy(self)
+        now = datetime.datetime.now(datetime.UTC)
+        token.created = now + datetime.timedelta(seconds=self.offset)
+        return UsernameToken._create_password_digest(token)  # type: ignore[no-untyped-call]
+
 
 class OnvifClient:
     """The device, media and PTZ services of one camera. Thread-safe (zeep and requests are)."""
@@ -89,10 +116,11 @@ class OnvifClient:
         )
         password = settings.password.get_secret_value()
         self._wsse = (
-            UsernameToken(settings.username, password, use_digest=True)  # type: ignore[no-untyped-call]
+            ClockedToken(settings.username, password, use_digest=True)  # type: ignore[no-untyped-call]
             if settings.username
             else None
         )
+        self._clock_checked = -CLOCK_RECHECK
         self._lock = threading.Lock()
         self._services: dict[str, Any] = {}
         self._xaddrs: dict[str, str] = {"devicemgmt": settings.device_url}
@@ -124,7 +152,57 @@ class OnvifClient:
             error = translate(exc, self.where, f"{service}.{operation}")
         except _CALL_ERRORS as exc:
             error = translate(exc, self.where, f"{service}.{operation}")
+        if isinstance(error, AuthenticationFailed) and self._follow_camera_clock():
+            return self.call(service, operation, reply=reply, **params)
         raise error  # outside the handler: zeep's exception is not its context
+
+    def _follow_camera_clock(self) -> bool:
+        """After a refusal: whether the camera's clock is off and the token now follows it.
+
+        The camera's time comes from GetSystemDateAndTime, which ONVIF answers without
+        a login, or else from the HTTP ``Date`` of the device service's reply.
+        """
+        if self._wsse is None:
+            return False
+        with self._lock:
+            if time.monotonic() - self._clock_checked < CLOCK_RECHECK:
+                return False
+            self._clock_checked = time.monotonic()
+        camera_time = self._camera_time()
+        if camera_time is None:
+            return False
+        offset = (camera_time - datetime.datetime.now(datetime.UTC)).total_seconds()
+        if abs(offset - self._wsse.offset) <= CLOCK_TOLERANCE:
+            return False
+        self._wsse.offset = offset
+        self._log.warning(
+            "%s: the camera's clock is %+.0f s off the node's; WS-Security follows it "
+            "(set the camera to NTP)",
+            self.where,
+            offset,
+        )
+        return True
+
+    def _camera_time(self) -> datetime.datetime | None:
+        try:
+            client = zeep.Client(  # type: ignore[no-untyped-call]
+                _document("devicemgmt"), transport=self._transport, settings=_SETTINGS
+            )
+            proxy = client.create_service(  # type: ignore[no-untyped-call]
+                SERVICES["devicemgmt"][1], self._xaddrs["devicemgmt"]
+            )
+            reply = proxy.GetSystemDateAndTime().UTCDateTime
+            d, t = reply.Date, reply.Time
+            return datetime.datetime(
+                d.Year, d.Month, d.Day, t.Hour, t.Minute, t.Second, tzinfo=datetime.UTC
+            )
+        except _CLOCK_ERRORS:
+            pass
+        try:
+            answer = self._session.get(self._xaddrs["devicemgmt"], timeout=self._settings.timeout)
+            return email.utils.parsedate_to_datetime(answer.headers["Date"])
+        except (requests.RequestException, KeyError, TypeError, ValueError):
+            return None
 
     def has(self, service: str) -> bool:
         """Whether the camera announced ``service`` (after :meth:`discover_services`)."""
@@ -204,6 +282,13 @@ _UNREADABLE: tuple[type[Exception], ...] = (
     ValueError,  # lxml refuses some malformed replies with ValueError (invalid tag names)
 )
 _CALL_ERRORS: tuple[type[Exception], ...] = (zeep.exceptions.Error, requests.RequestException)
+#: GetSystemDateAndTime failed or its reply lacks the UTC time.
+_CLOCK_ERRORS: tuple[type[Exception], ...] = (
+    *_CALL_ERRORS,
+    *_UNREADABLE,
+    AttributeError,
+    TypeError,
+)
 
 
 def rehost(url: str, host: str, port: int | None = None) -> str:
