@@ -88,6 +88,7 @@ class IpyCam:
                 raise RuntimeError(f"ipycam ended at start: {self.log()}")
             try:
                 self.ptz_position()
+                self.http_get("/snapshot.jpg")  # 503 until the first frame is in
                 socket.create_connection(("127.0.0.1", self.rtsp_port), timeout=1).close()
                 return self
             except (OSError, urllib.error.URLError):
@@ -114,13 +115,17 @@ class IpyCam:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # encoders it left behind
 
-    def ptz_position(self) -> dict[str, Any]:
-        """The camera's own idea of its PTZ state (``GET /api/ptz``, HTTP Basic login)."""
-        request = urllib.request.Request(f"http://127.0.0.1:{self.onvif_port}/api/ptz")
+    def http_get(self, path: str) -> bytes:
+        """``GET path`` from the camera's web server, with HTTP Basic login."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.onvif_port}{path}")
         token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
         with urllib.request.urlopen(request, timeout=5) as reply:
-            data: dict[str, Any] = json.loads(reply.read())
+            return bytes(reply.read())
+
+    def ptz_position(self) -> dict[str, Any]:
+        """The camera's own idea of its PTZ state (``GET /api/ptz``)."""
+        data: dict[str, Any] = json.loads(self.http_get("/api/ptz"))
         return data
 
     def settings(self, **changes: Any) -> OnvifCameraSettings:

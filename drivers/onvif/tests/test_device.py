@@ -16,6 +16,7 @@ import pytest
 from argus.testing import free_port
 from argus_driver_onvif.device import OnvifCamera, open_camera
 from argus_driver_onvif.settings import OnvifCameraSettings
+from argus_driver_onvif.soap import OnvifClient
 from argus_sdk import (
     AuthenticationFailed,
     ChannelKind,
@@ -205,3 +206,26 @@ def test_the_password_never_reaches_the_log(
     bad.close()
     assert caplog.records
     assert ipycam.password not in caplog.text
+
+
+def test_a_device_without_get_services_is_asked_get_capabilities(
+    ipycam: IpyCam, context: PluginContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ipycam answers both; GetServices is swapped for an operation ipycam lacks (its
+    fault is what a device before ONVIF 2.0 answers)."""
+    original = OnvifClient.call
+    asked: list[str] = []
+
+    def call(self: OnvifClient, service: str, operation: str, **kwargs: Any) -> Any:
+        asked.append(operation)
+        if operation == "GetServices":
+            return original(self, service, "GetHostname", faults_as=kwargs["faults_as"])
+        return original(self, service, operation, **kwargs)
+
+    monkeypatch.setattr(OnvifClient, "call", call)
+    cam = open_camera(ipycam.settings(), context)
+    try:
+        assert cam.describe().channels[0].ptz is not None
+    finally:
+        cam.close()
+    assert asked[:2] == ["GetServices", "GetCapabilities"]

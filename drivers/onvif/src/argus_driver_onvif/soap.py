@@ -42,6 +42,12 @@ from argus_sdk import (
     Unsupported,
 )
 
+#: Service namespaces in GetServices → this driver's service names.
+_SERVICE_NAMESPACES = {
+    "http://www.onvif.org/ver10/media/wsdl": "media",
+    "http://www.onvif.org/ver20/ptz/wsdl": "ptz",
+}
+
 #: Fault subcodes (ONVIF Core, 5.11.2) and what they tell the host.
 _AUTH_SUBCODES = ("NotAuthorized", "FailedAuthentication", "InvalidSecurity")
 _UNSUPPORTED_SUBCODES = ("ActionNotSupported", "NotSupported", "NoPTZProfile")
@@ -125,13 +131,23 @@ class OnvifClient:
         self._services: dict[str, Any] = {}
         self._xaddrs: dict[str, str] = {"devicemgmt": settings.device_url}
 
-    def call(self, service: str, operation: str, *, reply: bool = True, **params: Any) -> Any:
+    def call(
+        self,
+        service: str,
+        operation: str,
+        *,
+        reply: bool = True,
+        faults_as: type[ArgusError] | None = None,
+        **params: Any,
+    ) -> Any:
         """The reply of ``operation`` of ``service``.
 
         :param reply: ``False`` for a command whose reply carries nothing the caller
             needs: a successful reply that cannot be parsed is then taken as done (and
             ``None`` returned) — the camera accepted the command, only its answer is
             malformed (ipycam's PTZ replies are).
+        :param faults_as: raise this error for a SOAP fault that is not a refused login
+            (an old device answers an operation it lacks with any fault).
         :raises AuthenticationFailed, DeviceUnavailable, Unsupported, InvalidRequest:
             see :func:`translate`.
         """
@@ -152,8 +168,11 @@ class OnvifClient:
             error = translate(exc, self.where, f"{service}.{operation}")
         except _CALL_ERRORS as exc:
             error = translate(exc, self.where, f"{service}.{operation}")
+            refused = isinstance(error, AuthenticationFailed)
+            if faults_as is not None and isinstance(exc, zeep.exceptions.Fault) and not refused:
+                error = faults_as(str(error))
         if isinstance(error, AuthenticationFailed) and self._follow_camera_clock():
-            return self.call(service, operation, reply=reply, **params)
+            return self.call(service, operation, reply=reply, faults_as=faults_as, **params)
         raise error  # outside the handler: zeep's exception is not its context
 
     def _follow_camera_clock(self) -> bool:
@@ -209,14 +228,30 @@ class OnvifClient:
         return service in self._xaddrs
 
     def discover_services(self) -> None:
-        """Learn where the media and PTZ services are (GetCapabilities)."""
-        caps = self.call("devicemgmt", "GetCapabilities", Category="All")
-        for service, attribute in (("media", "Media"), ("ptz", "PTZ")):
-            capability = getattr(caps, attribute, None)
-            xaddr = getattr(capability, "XAddr", None) if capability is not None else None
-            if xaddr:
-                with self._lock:
-                    self._xaddrs[service] = self._reachable(str(xaddr))
+        """Learn where the media and PTZ services are: GetServices (ONVIF 2.0 and later),
+        or GetCapabilities on devices that lack it."""
+        found: dict[str, str] = {}
+        try:
+            services = self.call(
+                "devicemgmt", "GetServices", faults_as=Unsupported, IncludeCapability=False
+            )
+            for entry in services or ():
+                name = _SERVICE_NAMESPACES.get(str(getattr(entry, "Namespace", "")))
+                if name is not None and getattr(entry, "XAddr", None):
+                    found[name] = str(entry.XAddr)
+        except (Unsupported, InvalidRequest) as exc:
+            self._log.debug("%s: GetServices: %s; asking GetCapabilities", self.where, exc)
+        if not found:
+            caps = self.call("devicemgmt", "GetCapabilities", Category="All")
+            for service, attribute in (("media", "Media"), ("ptz", "PTZ")):
+                capability = getattr(caps, attribute, None)
+                xaddr = getattr(capability, "XAddr", None) if capability is not None else None
+                if xaddr:
+                    found[service] = str(xaddr)
+        with self._lock:
+            for service, xaddr in found.items():
+                if service != "devicemgmt":
+                    self._xaddrs[service] = self._reachable(xaddr)
 
     def _reachable(self, url: str) -> str:
         """``url`` with the configured host and port when the settings ask for it."""
@@ -261,7 +296,8 @@ class OnvifClient:
                 )
             elif reply.status_code >= 400:
                 error = DeviceUnavailable(
-                    f"{self.where}: the snapshot failed (HTTP {reply.status_code})"
+                    f"{self.where}: the snapshot failed (HTTP {reply.status_code})",
+                    retry_after=_retry_after(reply),
                 )
             else:
                 return reply
@@ -299,6 +335,12 @@ def rehost(url: str, host: str, port: int | None = None) -> str:
     new_port = port if port is not None else parts.port
     netloc = new_host + (f":{new_port}" if new_port else "")
     return urlunsplit(parts._replace(netloc=f"{userinfo}@{netloc}" if userinfo else netloc))
+
+
+def _retry_after(reply: requests.Response) -> float | None:
+    """The seconds a 503 or 429 reply asks to wait (``Retry-After`` in seconds), if any."""
+    value = reply.headers.get("Retry-After", "")
+    return float(value) if value.strip().isdigit() else None
 
 
 def _subcodes(fault: zeep.exceptions.Fault) -> list[str]:
