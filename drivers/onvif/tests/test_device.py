@@ -229,3 +229,22 @@ def test_a_device_without_get_services_is_asked_get_capabilities(
     finally:
         cam.close()
     assert asked[:2] == ["GetServices", "GetCapabilities"]
+
+
+def test_a_camera_that_keeps_dropping_does_not_pile_up_rtsp_readers(
+    context: PluginContext,
+) -> None:
+    class Reader:
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    cam = open_camera(OnvifCameraSettings(host="127.0.0.1", port=free_port()), context)
+    readers = [Reader() for _ in range(5)]
+    for reader in readers:
+        cam._rtsp = reader  # type: ignore[assignment]
+        cam._forget()
+    assert [r.closed for r in readers] == [True, True, True, False, False]
+    cam.close()
+    assert all(r.closed for r in readers)

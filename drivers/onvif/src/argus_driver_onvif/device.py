@@ -39,6 +39,8 @@ from argus_sdk import (
 
 _JPEG = b"\xff\xd8"
 _T = TypeVar("_T")
+#: RTSP cameras of earlier connections kept open (their streams may still run).
+_KEEP_RETIRED = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,11 +252,18 @@ class OnvifCamera:
             raise
 
     def _forget(self) -> None:
+        """Ask the camera everything again next time. The current RTSP camera is retired:
+        its open streams run on (only one may have failed), and the oldest retired ones
+        are closed, so a camera that keeps dropping does not pile them up."""
         with self._lock:
             self._learnt = None
             if self._rtsp is not None:
                 self._retired.append(self._rtsp)
                 self._rtsp = None
+            stale = self._retired[:-_KEEP_RETIRED]
+            del self._retired[:-_KEEP_RETIRED]
+        for camera in stale:
+            camera.close()
 
     def _check_open(self) -> None:
         if self._closed:
