@@ -19,6 +19,7 @@ from argus_sdk import (
     AbsoluteMove,
     ArgusError,
     AuthenticationFailed,
+    ClearPreset,
     ContinuousMove,
     GotoHome,
     GotoPreset,
@@ -133,11 +134,8 @@ class OnvifPtz:
                 if existing is not None:  # overwrite; else the camera makes a new token
                     params["PresetToken"] = existing
                 call("ptz", "SetPreset", reply=False, **params)
-            case _ if type(command).__name__ == "ClearPreset":
-                # ClearPreset arrives with a newer SDK; matched by name so that this driver
-                # runs with SDKs before and after it.
+            case ClearPreset(preset=preset):
                 self._need(caps.presets, "presets")
-                preset = str(getattr(command, "preset", ""))
                 call(
                     "ptz",
                     "RemovePreset",
