@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final
 
 DRIVER: Final = "onvif"
 CHANNEL_NAME: Final = "Video"
 MAIN: Final = "main"
 SUB: Final = "sub"
-
-Transport = Literal["tcp", "udp"]
 
 #: ONVIF service → (WSDL file of onvif-zeep, binding name).
 SERVICES: Final[dict[str, tuple[str, str]]] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from argus_driver_onvif.const import Transport
+from argus_driver_rtsp.const import Transport
 
 
 class OnvifCameraSettings(BaseModel):
