@@ -1,11 +1,12 @@
 """An ONVIF camera: one channel, the main and sub streams from media profiles, PTZ, snapshots.
 
-The first call that needs the camera connects: GetCapabilities (where the
-media and PTZ services are), GetDeviceInformation, GetProfiles and, when the
-main profile has a PTZ configuration, GetNode. What it learnt is kept until
-a call fails with ``DeviceUnavailable``; the next call asks again. Streams are
-opened by the RTSP driver (:class:`argus_driver_rtsp.device.RtspCamera`) with
-the URIs GetStreamUri gives and the credentials of these settings.
+The first call that needs the camera connects: GetServices, or GetCapabilities
+on older devices (where the media and PTZ services are), GetDeviceInformation,
+GetProfiles and, when the main profile has a PTZ configuration, GetNode. What
+it learnt is kept until a call fails with ``DeviceUnavailable``; the next call
+asks again. Streams are opened by the RTSP driver
+(:class:`argus_driver_rtsp.device.RtspCamera`) with the URIs GetStreamUri gives
+and the credentials of these settings.
 """
 
 from __future__ import annotations

@@ -250,8 +250,7 @@ class OnvifClient:
                     found[service] = str(xaddr)
         with self._lock:
             for service, xaddr in found.items():
-                if service != "devicemgmt":
-                    self._xaddrs[service] = self._reachable(xaddr)
+                self._xaddrs[service] = self._reachable(xaddr)
 
     def _reachable(self, url: str) -> str:
         """``url`` with the configured host and port when the settings ask for it."""
