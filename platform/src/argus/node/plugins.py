@@ -45,6 +45,7 @@ from packaging.tags import Tag, parse_tag, sys_tags
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from argus.repository.publisher import atomic_write
 from argus_sdk import ArgusError
 from argus_sdk.packages import (
     PackageRefused,
@@ -61,7 +62,7 @@ MARKER = ".argus-store.json"  # in each version folder: which wheels made it
 _PROJECT = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 _PARTIAL = ".partial-"
 _REMOVING = ".removing-"
-_TEMP = f".{ACTIVE}."
+_TEMP = f".{ACTIVE}."  # atomic_write's temporary files beside active.json
 #: Import packages that belong to the host; no wheel in the store may provide them.
 RESERVED_PACKAGES = frozenset({"argus", "argus_sdk"})
 _CHUNK = 1 << 16
@@ -297,16 +298,9 @@ class PluginStore:
         return state
 
     def _write_state(self, state: dict[str, dict[str, str]]) -> None:
-        """Replace active.json atomically: temp file, fsync, rename, fsync the folder."""
-        temp = self.root / f"{_TEMP}{secrets.token_hex(6)}"
+        """Replace active.json atomically (its temporary file is named ``_TEMP…``)."""
         data = json.dumps({"format": 1, **state}, indent=2, sort_keys=True) + "\n"
-        try:
-            _write_durably(temp, data.encode())
-            temp.replace(self.root / ACTIVE)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.root)
+        atomic_write(self.root / ACTIVE, data.encode())
 
 
 # -- checks ------------------------------------------------------------------
@@ -366,7 +360,8 @@ def _check_wheels(
                 )
             plugin = _Wheel(path, name, info.version, info.sha256)
         else:
-            checked.append(_Wheel(path, name, found_version, _check_dependency(path)))
+            sha256 = inspect_package(path, library=True).sha256  # a dependency's checks
+            checked.append(_Wheel(path, name, found_version, sha256))
     if plugin is None:
         raise StoreError(f"no wheel of {project} among {', '.join(p.name for p in wheels)}")
     names = [w.name for w in checked]
@@ -386,23 +381,6 @@ def _wheel_name(path: Path, accepted: frozenset[Tag]) -> tuple[str, Version]:
     if not tags & accepted:
         raise StoreError(f"{path.name}: built for another platform ({sorted(map(str, tags))})")
     return canonicalize_name(name), version
-
-
-def _check_dependency(path: Path) -> str:
-    """The package checks that apply to a dependency wheel (which provides no plugin).
-
-    :returns: the wheel's SHA-256.
-    :raises PackageRefused: with the first reason found.
-    """
-    return inspect_package(path, library=True).sha256
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # -- unpacking ---------------------------------------------------------------
