@@ -6,9 +6,8 @@ PTZ and nothing to record. Its picture comes from an encoder input, which is a
 camera of the encoder's own driver.
 
 Pelco presets are numbers: ``GotoPreset("12")`` goes to preset 12. Auxiliary
-outputs are the device's relay outputs. Focus, iris and clearing a preset have
-no SDK command type yet: :meth:`PelcoDevice.focus`, :meth:`PelcoDevice.iris` and
-:meth:`PelcoDevice.clear_preset` offer them beyond the ``CameraDriver`` contract.
+outputs are the device's relay outputs. Focus and iris are ``LensMove``;
+clearing a preset is ``ClearPreset``.
 """
 
 from __future__ import annotations
