@@ -42,8 +42,8 @@ def _check(func: F) -> F:
     return marked
 
 
-class CameraDriverConformance:
-    """The standard checks of a camera (or encoder) driver against one device."""
+class _DriverConformance:
+    """What every driver suite checks first: the driver type; and the opened driver."""
 
     @pytest.fixture
     def argus_driver(self, argus_device: DeviceUnderTest, tmp_path: Path) -> Iterator[Any]:
@@ -62,6 +62,10 @@ class CameraDriverConformance:
         dtype = argus_device.driver_type()
         _camera.check_driver_type(dtype)
         argus_note(f"driver type {dtype.name!r} ({dtype.settings.__name__})")
+
+
+class CameraDriverConformance(_DriverConformance):
+    """The standard checks of a camera (or encoder) driver against one device."""
 
     @_check
     def test_discovery_is_well_formed(
@@ -146,25 +150,8 @@ class CameraDriverConformance:
         argus_note(_camera.check_close(argus_device, tmp_path / "close"))
 
 
-class MetadataDriverConformance:
+class MetadataDriverConformance(_DriverConformance):
     """The standard checks of a metadata driver against one device."""
-
-    @pytest.fixture
-    def argus_driver(self, argus_device: DeviceUnderTest, tmp_path: Path) -> Iterator[Any]:
-        driver = argus_device.open(tmp_path / "driver")
-        try:
-            yield driver
-        finally:
-            driver.close()
-
-    @_check
-    def test_driver_type_is_well_formed(
-        self, argus_device: DeviceUnderTest, argus_note: Note
-    ) -> None:
-        """Driver type: a name, a title, and settings whose fields say what they are."""
-        dtype = argus_device.driver_type()
-        _camera.check_driver_type(dtype)
-        argus_note(f"driver type {dtype.name!r} ({dtype.settings.__name__})")
 
     @_check
     def test_sources_are_well_formed(self, argus_driver: Any, argus_note: Note) -> None:
