@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -50,6 +50,7 @@ DISCOVERY_TIMEOUT = 5.0
 #: A packet's wall_time further than this from the clock at open is not a UTC time.
 WALL_TIME_SLACK = 86_400.0
 _PRESET = "argus-conformance"
+T = TypeVar("T")
 
 
 def check_driver_type(dtype: DriverType) -> None:
@@ -334,27 +335,18 @@ def check_disconnect(device: DeviceUnderTest, driver: CameraDriver, channel: int
                 )
     if device.restore is not None:
         device.restore(driver)
-    deadline = time.monotonic() + 2 * timeout
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            source = driver.open_stream(channel, name)
-        except DeviceUnavailable:
-            require(
-                time.monotonic() < deadline,
-                f"{where}: open_stream still raises DeviceUnavailable {2 * timeout:g} s "
-                "after the device came back; reconnection must work on the same driver",
-            )
-            time.sleep(0.2)
-            continue
-        except Exception as exc:  # noqa: BLE001 - reported to the developer
-            fail(f"{where}: reopening after a drop raised {type(exc).__name__}({exc})")
-        try:
-            first_keyframe(source, timeout, f"{where} (reopened)")
-        finally:
-            source.close()
-        return f"{where}: DeviceUnavailable on drop, keyframe again after {attempts} open(s)"
+    source, attempts = _once_back(
+        functools.partial(driver.open_stream, channel, name),
+        2 * timeout,
+        f"{where}: open_stream still raises DeviceUnavailable {2 * timeout:g} s "
+        "after the device came back; reconnection must work on the same driver",
+        f"{where}: reopening after a drop raised",
+    )
+    try:
+        first_keyframe(source, timeout, f"{where} (reopened)")
+    finally:
+        source.close()
+    return f"{where}: DeviceUnavailable on drop, keyframe again after {attempts} open(s)"
 
 
 def check_disconnect_ptz(device: DeviceUnderTest, driver: CameraDriver, channel: int) -> str:
@@ -373,21 +365,32 @@ def check_disconnect_ptz(device: DeviceUnderTest, driver: CameraDriver, channel:
     )
     if device.restore is not None:
         device.restore(driver)
-    deadline = time.monotonic() + 2 * timeout
+    _once_back(
+        functools.partial(driver.ptz, channel, PtzStop()),
+        2 * timeout,
+        f"{where} still raises DeviceUnavailable {2 * timeout:g} s after the device "
+        "came back; reconnection must work on the same driver",
+        f"{where}: after the device came back it raised",
+    )
+    return f"{where}: DeviceUnavailable on drop, works again after it came back"
+
+
+def _once_back(
+    call: Callable[[], T], within: float, still_unavailable: str, raised: str
+) -> tuple[T, int]:
+    """Retry ``call`` while it raises ``DeviceUnavailable``, for at most ``within`` seconds
+    (then fail with ``still_unavailable``); its result and the number of attempts."""
+    deadline = time.monotonic() + within
+    attempts = 0
     while True:
+        attempts += 1
         try:
-            driver.ptz(channel, PtzStop())
+            return call(), attempts
         except DeviceUnavailable:
-            require(
-                time.monotonic() < deadline,
-                f"{where} still raises DeviceUnavailable {2 * timeout:g} s after the device "
-                "came back; reconnection must work on the same driver",
-            )
+            require(time.monotonic() < deadline, still_unavailable)
             time.sleep(0.2)
-            continue
         except Exception as exc:  # noqa: BLE001 - reported to the developer
-            fail(f"{where}: after the device came back it raised {type(exc).__name__}({exc})")
-        return f"{where}: DeviceUnavailable on drop, works again after it came back"
+            fail(f"{raised} {type(exc).__name__}({exc})")
 
 
 def _preset_name(caps: PtzCapabilities) -> str:
