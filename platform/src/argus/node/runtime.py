@@ -333,11 +333,12 @@ class Node:
         backend is not swapped: the report says it applies at the next start.
         """
         with self._apply_lock:
-            if self._not_live(distribution, new):
+            running = self._records_of(distribution)
+            if self._not_live(distribution, running, new):
                 reason = "a storage backend changes at the next start of the node"
                 log.warning("plugin %s not reloaded: %s", distribution, reason)
                 return PluginReloadReport(distribution, deferred=True, reason=reason)
-            before = {r.name for r in self._records_of(distribution)}
+            before = {r.name for r in running}
             affected = [
                 section
                 for section in self._sections.values()
@@ -372,9 +373,10 @@ class Node:
         wanted = canonicalize_name(distribution)
         return [r for r in self.kernel.plugins() if canonicalize_name(r.distribution) == wanted]
 
-    def _not_live(self, distribution: str, new: Path | None) -> bool:
+    @staticmethod
+    def _not_live(distribution: str, running: Iterable[PluginRecord], new: Path | None) -> bool:
         """Whether the running or the new version provides a kind a node cannot swap live."""
-        groups = {g for r in self._records_of(distribution) for g in r.groups}
+        groups = {g for r in running for g in r.groups}
         if new is not None:
             wanted = canonicalize_name(distribution)
             for dist in md.distributions(path=[str(new)]):
