@@ -45,7 +45,7 @@ from packaging.tags import Tag, parse_tag, sys_tags
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from argus.repository.publisher import atomic_write
+from argus.repository.publisher import atomic_write, fsync_dir
 from argus_sdk import ArgusError
 from argus_sdk.packages import (
     PackageRefused,
@@ -135,7 +135,7 @@ class PluginStore:
                     removed.append(f"active:{project}")
                 self._write_state(state)
             if removed:
-                _fsync_dir(self.root)
+                fsync_dir(self.root)
         if removed:
             log.warning("plugin store: removed after an interrupted operation: %s", removed)
         return removed
@@ -169,8 +169,8 @@ class PluginStore:
                 _write_durably(partial / MARKER, _marker(project, version, checked))
                 _fsync_tree(partial)
                 partial.rename(target)
-                _fsync_dir(target.parent)
-                _fsync_dir(self.root)
+                fsync_dir(target.parent)
+                fsync_dir(self.root)
             except BaseException:
                 shutil.rmtree(partial, ignore_errors=True)
                 raise
@@ -202,7 +202,7 @@ class PluginStore:
                 return
             doomed = target.parent / f".{version}{_REMOVING}{secrets.token_hex(6)}"
             target.rename(doomed)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
             shutil.rmtree(doomed)
         log.info("plugin store: removed %s %s", project, version)
 
@@ -465,18 +465,10 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(root: Path) -> None:
     """Sync every folder under ``root`` (the files were synced as they were written)."""
     for folder, _dirs, _files in os.walk(root, topdown=False):
-        _fsync_dir(Path(folder))
+        fsync_dir(Path(folder))
 
 
 def use_store(store: PluginStore) -> list[str]:
