@@ -136,9 +136,7 @@ def rollout(
     final = _watch(api, started) if watch else started
     if as_json:
         print_json(final)
-    if final["state"] in ("halted", "cancelled"):
-        console.print(f"[bold red]rollout {final['id']} {final['state']}:[/] {final['reason']}")
-        raise typer.Exit(1)
+    _fail_if_stopped(final)
 
 
 @app.command()
@@ -197,10 +195,7 @@ def resume(
     api = connect()
     body = {"max_failures": max_failures}
     resumed = api.send("POST", f"/rollouts/{rollout_id}/resume", body)
-    final = _watch(api, resumed) if watch else resumed
-    if final["state"] in ("halted", "cancelled"):
-        console.print(f"[bold red]rollout {final['id']} {final['state']}:[/] {final['reason']}")
-        raise typer.Exit(1)
+    _fail_if_stopped(_watch(api, resumed) if watch else resumed)
 
 
 @app.command()
@@ -266,6 +261,15 @@ def installed(as_json: bool = JSON_OPTION) -> None:
             for r in rows
         ),
     )
+
+
+def _fail_if_stopped(rollout: dict[str, Any]) -> None:
+    """Exit 1 with the reason when the rollout halted or was cancelled."""
+    if rollout["state"] in ("halted", "cancelled"):
+        console.print(
+            f"[bold red]rollout {rollout['id']} {rollout['state']}:[/] {rollout['reason']}"
+        )
+        raise typer.Exit(1)
 
 
 def _watch(api: MasterClient, rollout: dict[str, Any]) -> dict[str, Any]:

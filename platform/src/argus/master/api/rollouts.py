@@ -105,9 +105,6 @@ class NodePluginOut(BaseModel):
 
 
 def rollout_out(row: Rollout) -> RolloutOut:
-    counts: dict[str, int] = {}
-    for member in row.nodes:
-        counts[member.state.value] = counts.get(member.state.value, 0) + 1
     return RolloutOut(
         id=row.id,
         package=f"{row.project}{row.specifier}",
@@ -122,7 +119,7 @@ def rollout_out(row: Rollout) -> RolloutOut:
         created_by=row.created_by,
         created=row.created,
         finished=row.finished,
-        counts=counts,
+        counts=rollouts.counts(row),
         nodes=[
             RolloutNodeOut(
                 node=m.node.name,

@@ -24,6 +24,7 @@ package off nodes. Every change an administrator makes is audited.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
@@ -210,11 +211,7 @@ def start(
                 "plugins that need it"
             )
         raise Invalid(f"no package {spec.project!r} was admitted (argus packages add FILE)")
-    running = session.scalars(
-        select(Rollout.id).where(
-            Rollout.project == spec.project, Rollout.state == RolloutState.RUNNING
-        )
-    ).first()
+    running = _running(session, spec.project)
     if running is not None:
         raise Conflict(f"rollout {running} of {spec.project} is running: halt or cancel it first")
     members = _nodes(session, nodes)
@@ -247,14 +244,15 @@ def start(
         phase = 1 if node.name in canaries else 2 if node.name in second else 3
         member = RolloutNode(node=node, phase=phase, state=RolloutNodeState.WAITING, detail="")
         pin = pins.get(node.id)
-        chosen = choose_variant(admitted, spec.specifier, node.wheel_tags, node.api_version)
         if pin is not None and pin.pinned:
             member.state = RolloutNodeState.PINNED
             member.detail = f"pinned to {pin.desired_version}"
-        elif isinstance(chosen, str):
-            member.state, member.detail = RolloutNodeState.UNSUPPORTED, chosen[:2048]
         else:
-            member.version, member.target = chosen.package.version, chosen.target
+            chosen = choose_variant(admitted, spec.specifier, node.wheel_tags, node.api_version)
+            if isinstance(chosen, str):
+                member.state, member.detail = RolloutNodeState.UNSUPPORTED, chosen[:2048]
+            else:
+                member.version, member.target = chosen.package.version, chosen.target
         rollout.nodes.append(member)
     session.flush()
     record(
@@ -296,11 +294,7 @@ def resume(
     rollout = _rollout_for_admin(session, clock, actor, rollout_id, "package.rollout.resume")
     if rollout.state is not RolloutState.HALTED:
         raise Conflict(f"rollout {rollout_id} is {rollout.state.value}, not halted")
-    other = session.scalars(
-        select(Rollout.id).where(
-            Rollout.project == rollout.project, Rollout.state == RolloutState.RUNNING
-        )
-    ).first()
+    other = _running(session, rollout.project)
     if other is not None:
         raise Conflict(f"rollout {other} of {rollout.project} is running")
     if max_failures is not None:
@@ -363,9 +357,7 @@ def _advance_one(session: Session, clock: Clock, rollout: Rollout) -> None:
             )
             break
         phase = [m for m in rollout.nodes if m.phase == rollout.phase]
-        for member in phase:
-            if member.state is RolloutNodeState.WAITING:
-                _ask(session, rollout, member, now)
+        _ask(session, rollout, [m for m in phase if m.state is RolloutNodeState.WAITING], now)
         if any(m.state not in DONE for m in phase):
             break
         if rollout.phase >= LAST_PHASE:
@@ -375,20 +367,33 @@ def _advance_one(session: Session, clock: Clock, rollout: Rollout) -> None:
     session.flush()
 
 
-def _ask(session: Session, rollout: Rollout, member: RolloutNode, now: dt.datetime) -> None:
-    """Make the member's chosen version the node's desired one (its next heartbeat gets it)."""
-    wanted = _plugin_row(session, member.node_id, rollout.project)
-    if wanted.pinned:
-        member.state = RolloutNodeState.PINNED
-        member.detail = f"pinned to {wanted.desired_version}"
+def _ask(
+    session: Session, rollout: Rollout, members: Sequence[RolloutNode], now: dt.datetime
+) -> None:
+    """Make each member's chosen version its node's desired one (the node's next heartbeat
+    gets it). The nodes' rows are read once, and the dependencies once per file and
+    platform: a phase may ask hundreds of nodes."""
+    if not members:
         return
-    wanted.desired_version, wanted.target, wanted.rollout_id = (
-        member.version,
-        member.target,
-        rollout.id,
-    )
-    wanted.dependencies = _dependencies_of_target(session, member.target, member.node)
-    member.state, member.started = RolloutNodeState.SENT, now
+    rows = _plugins(session, rollout.project)
+    served: dict[tuple[str | None, tuple[str, ...], str | None], list[str]] = {}
+    for member in members:
+        wanted = rows.get(member.node_id) or _plugin_row(session, member.node_id, rollout.project)
+        if wanted.pinned:
+            member.state = RolloutNodeState.PINNED
+            member.detail = f"pinned to {wanted.desired_version}"
+            continue
+        node = member.node
+        key = (member.target, tuple(node.wheel_tags), node.api_version)
+        if key not in served:
+            served[key] = _dependencies_of_target(session, member.target, node)
+        wanted.desired_version, wanted.target, wanted.rollout_id = (
+            member.version,
+            member.target,
+            rollout.id,
+        )
+        wanted.dependencies = served[key]
+        member.state, member.started = RolloutNodeState.SENT, now
 
 
 def _finish(rollout: Rollout, clock: Clock, state: RolloutState, reason: str) -> None:
@@ -581,16 +586,18 @@ def rollout(session: Session, rollout_id: int) -> Rollout:
     return row
 
 
+def counts(rollout: Rollout) -> dict[str, int]:
+    """The rollout's nodes by state."""
+    return dict(collections.Counter(member.state.value for member in rollout.nodes))
+
+
 def summary(rollout: Rollout) -> dict[str, object]:
-    """Counts by node state, for the audit trail and progress views."""
-    counts: dict[str, int] = {}
-    for member in rollout.nodes:
-        counts[member.state.value] = counts.get(member.state.value, 0) + 1
+    """Package, state, phase and nodes by state, for the audit trail."""
     return {
         "package": f"{rollout.project}{rollout.specifier}",
         "state": rollout.state.value,
         "phase": rollout.phase,
-        "nodes": counts,
+        "nodes": counts(rollout),
     }
 
 
@@ -631,6 +638,13 @@ def dependencies(session: Session, package: PluginPackage, node: Node) -> list[s
         if isinstance(chosen, Variant):
             targets.append(chosen.target)
     return targets
+
+
+def _running(session: Session, project: str) -> int | None:
+    """The id of the project's running rollout, if one runs."""
+    return session.scalars(
+        select(Rollout.id).where(Rollout.project == project, Rollout.state == RolloutState.RUNNING)
+    ).first()
 
 
 def _dependencies_of_target(session: Session, target: str | None, node: Node) -> list[str]:
