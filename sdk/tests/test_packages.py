@@ -28,10 +28,6 @@ def _hash(data: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def build(path: Path, **kwargs: Any) -> Path:
-    return make_wheel(path, **kwargs)
-
-
 def wheel(tmp_path: Path, **kwargs: Any) -> Path:
     return make_wheel(tmp_path / "acme_driver-2.4.0-py3-none-any.whl", **kwargs)
 
@@ -168,7 +164,7 @@ def test_names_and_archives_that_are_not_packages_are_refused(tmp_path: Path) ->
     text.write_text("not a zip")
     assert "not a readable zip" in refused(text)
     assert ".whl or a .spi" in refused(tmp_path / "acme.tar.gz")
-    odd = build(tmp_path / "acme_driver.whl")
+    odd = make_wheel(tmp_path / "acme_driver.whl")
     assert "not a wheel file name" in refused(odd)
-    mismatch = build(tmp_path / "acme_driver-9.9.9-py3-none-any.whl")
+    mismatch = make_wheel(tmp_path / "acme_driver-9.9.9-py3-none-any.whl")
     assert "does not match the file name" in refused(mismatch)
