@@ -120,17 +120,19 @@ class OnvifPtz:
                 call("ptz", "GotoHomePosition", reply=False, ProfileToken=token)
             case GotoPreset(preset=preset):
                 self._need(caps.presets, "presets")
+                known = self._presets()  # a recall leaves them as they are: the status's too
                 call(
                     "ptz",
                     "GotoPreset",
                     reply=False,
                     ProfileToken=token,
-                    PresetToken=self._token(preset),
+                    PresetToken=self._token(preset, known),
                 )
+                return PtzStatus(position=self._current_position(), presets=_names(known))
             case SetPreset(preset=preset, name=name):
                 self._need(caps.presets, "presets")
                 params = {"ProfileToken": token, "PresetName": name or preset}
-                existing = self._token(preset, must_exist=False)
+                existing = self._token(preset, self._presets(), must_exist=False)
                 if existing is not None:  # overwrite; else the camera makes a new token
                     params["PresetToken"] = existing
                 call("ptz", "SetPreset", reply=False, **params)
@@ -141,7 +143,7 @@ class OnvifPtz:
                     "RemovePreset",
                     reply=False,
                     ProfileToken=token,
-                    PresetToken=self._token(preset),
+                    PresetToken=self._token(preset, self._presets()),
                 )
             case _:
                 # LensMove (focus, iris) needs the imaging service: not supported yet.
@@ -150,16 +152,19 @@ class OnvifPtz:
 
     def status(self, moving: bool = False) -> PtzStatus:
         """Position and presets as far as the camera's replies can be read."""
-        position = None
+        position = self._current_position()
+        return PtzStatus(position=position, moving=moving, presets=_names(self._presets()))
+
+    def _current_position(self) -> PtzPosition | None:
+        """Where the camera is (GetStatus); ``None`` when its reply cannot be read."""
         try:
             reply = self._client.call("ptz", "GetStatus", ProfileToken=self._profile)
-            position = _position(getattr(reply, "Position", None))
         except AuthenticationFailed:
             raise
         except ArgusError as exc:
             self._log.debug("%s: no PTZ status: %s", self._client.where, exc)
-        presets = tuple(name for _, name in self._presets() or ())
-        return PtzStatus(position=position, moving=moving, presets=presets)
+            return None
+        return _position(getattr(reply, "Position", None))
 
     def _presets(self) -> list[tuple[str, str]] | None:
         """``(token, name)`` of every preset; ``None`` when the camera's reply cannot be read."""
@@ -174,13 +179,15 @@ class OnvifPtz:
             return None
         return [(str(p.token), str(getattr(p, "Name", "") or p.token)) for p in reply or ()]
 
-    def _token(self, preset: str, must_exist: bool = True) -> str | None:
-        """The camera's token of ``preset`` (given as a token or a name).
+    def _token(
+        self, preset: str, known: list[tuple[str, str]] | None, must_exist: bool = True
+    ) -> str | None:
+        """The camera's token of ``preset`` (given as a token or a name) among ``known``
+        (:meth:`_presets`).
 
         When the camera's preset list cannot be read, ``preset`` is taken as the token.
         :raises InvalidRequest: ``must_exist`` and the camera has no such preset.
         """
-        known = self._presets()
         if known is None:
             return preset
         for token, name in known:
@@ -193,6 +200,10 @@ class OnvifPtz:
     def _need(self, offered: bool, what: str) -> None:
         if not offered:
             raise Unsupported(f"{self._client.where}: the camera's PTZ node offers no {what}")
+
+
+def _names(presets: list[tuple[str, str]] | None) -> tuple[str, ...]:
+    return tuple(name for _, name in presets or ())
 
 
 def _position(vector: Any) -> PtzPosition | None:
