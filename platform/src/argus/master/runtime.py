@@ -227,7 +227,31 @@ class Master:
         return path
 
 
-class OfflineSweeper:
+class Periodic:
+    """Calls :meth:`step` every ``interval`` seconds in a thread of its own until stopped."""
+
+    def __init__(self, name: str, interval: float) -> None:
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.step()
+
+
+class OfflineSweeper(Periodic):
     """Runs :meth:`Master.sweep` every ``interval`` seconds in a thread until stopped.
 
     A database error in one sweep is logged with its traceback and the next sweep tries
@@ -235,35 +259,26 @@ class OfflineSweeper:
     """
 
     def __init__(self, master: Master, interval: float | None = None) -> None:
+        super().__init__(
+            "offline-sweeper", interval if interval is not None else master.offline_timeout / 3
+        )
         self._master = master
-        self._interval = interval if interval is not None else master.offline_timeout / 3
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="offline-sweeper", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                opened = self._master.sweep()
-            except SQLAlchemyError:
-                log.exception("offline sweep failed; retrying in %.0f s", self._interval)
-                continue
-            if opened:
-                log.warning("%d node(s) went offline", opened)
+    def step(self) -> None:
+        try:
+            opened = self._master.sweep()
+        except SQLAlchemyError:
+            log.exception("offline sweep failed; retrying in %.0f s", self._interval)
+            return
+        if opened:
+            log.warning("%d node(s) went offline", opened)
 
 
 #: Seconds between checks whether the repository's metadata needs re-signing.
 REFRESH_SECONDS = 60.0
 
 
-class RolloutDriver:
+class RolloutDriver(Periodic):
     """Runs :meth:`Master.advance_rollouts` every ``interval`` seconds in a thread, and
     keeps the repository's metadata from expiring (:meth:`Repository.refresh`).
 
@@ -271,33 +286,20 @@ class RolloutDriver:
     """
 
     def __init__(self, master: Master, interval: float = 1.0) -> None:
+        super().__init__("rollouts", interval)
         self._master = master
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rollouts", daemon=True)
         self._next_refresh = 0.0
+        self._failing = False
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _run(self) -> None:
-        failing = False
-        while not self._stop.wait(self._interval):
-            try:
-                if time.monotonic() >= self._next_refresh:
-                    self._master.repository.refresh()  # nodes refuse expired metadata
-                    self._next_refresh = time.monotonic() + REFRESH_SECONDS
-                self._master.advance_rollouts()
-            except (SQLAlchemyError, OSError):
-                if not failing:
-                    log.exception(
-                        "advancing rollouts failed; retrying every %.0f s", self._interval
-                    )
-                failing = True
-                continue
-            failing = False
+    def step(self) -> None:
+        try:
+            if time.monotonic() >= self._next_refresh:
+                self._master.repository.refresh()  # nodes refuse expired metadata
+                self._next_refresh = time.monotonic() + REFRESH_SECONDS
+            self._master.advance_rollouts()
+        except (SQLAlchemyError, OSError):
+            if not self._failing:
+                log.exception("advancing rollouts failed; retrying every %.0f s", self._interval)
+            self._failing = True
+            return
+        self._failing = False
