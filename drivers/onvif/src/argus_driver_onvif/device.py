@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -51,6 +51,8 @@ class _Learnt:
     description: DeviceDescription
     profiles: dict[str, MediaProfile]
     ptz: OnvifPtz | None
+    #: GetSnapshotUri's answers by stream, asked at a stream's first snapshot.
+    snapshot_uris: dict[str, str] = field(default_factory=dict)
 
 
 class OnvifCamera:
@@ -120,8 +122,12 @@ class OnvifCamera:
 
     def snapshot_uri(self, stream: str = const.MAIN) -> str:
         """The HTTP URL of a JPEG picture of ``stream``'s profile (GetSnapshotUri), without
-        credentials: the camera may ask for a login (:meth:`snapshot` gives it)."""
+        credentials: the camera may ask for a login (:meth:`snapshot` gives it). Asked once
+        per connection, like the rest of what the driver learns."""
         learnt = self._connect()
+        known = learnt.snapshot_uris.get(stream)
+        if known is not None:
+            return known
         profile = learnt.profiles.get(stream)
         if profile is None:
             raise InvalidRequest(f"the camera has no stream {stream!r}")
@@ -131,7 +137,8 @@ class OnvifCamera:
         uri = str(getattr(reply, "Uri", "") or "")
         if not uri.lower().startswith(("http://", "https://")):
             raise Unsupported(f"{self}: the camera offers no snapshot URI")
-        return self._reachable(uri)
+        learnt.snapshot_uris[stream] = uri = self._reachable(uri)
+        return uri
 
     def snapshot(self, stream: str = const.MAIN) -> bytes:
         """A JPEG picture of ``stream`` as the camera makes it."""
