@@ -29,6 +29,16 @@ class Candidate:
     requires: tuple[str, ...]
 
 
+def find_distribution(name: str, path: Iterable[str] | None = None) -> md.Distribution | None:
+    """The first distribution whose canonical name is ``name`` (already canonical) on
+    ``path`` (default ``sys.path``), or ``None``."""
+    found = md.distributions() if path is None else md.distributions(path=list(path))
+    for dist in found:
+        if canonicalize_name(dist.metadata["Name"] or "") == name:
+            return dist
+    return None
+
+
 def list_entry_points(group: str) -> list[md.EntryPoint]:
     """The entry points of ``group`` as stevedore sees them, read afresh.
 

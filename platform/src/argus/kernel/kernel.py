@@ -9,7 +9,6 @@ carries on with the others.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata as md
 import logging
 import os
 import sys
@@ -31,7 +30,13 @@ from argus.kernel.calls import (
     timed_call,
     tracing_requested,
 )
-from argus.kernel.discovery import Candidate, find_candidates, incompatibility, sdk_requirement
+from argus.kernel.discovery import (
+    Candidate,
+    find_candidates,
+    find_distribution,
+    incompatibility,
+    sdk_requirement,
+)
 from argus.kernel.records import PluginRecord, PluginStatus
 from argus.kernel.validation import hook_problems
 from argus_sdk import API_VERSION
@@ -344,14 +349,11 @@ _HOST_PACKAGES = ("argus", "argus_sdk")
 
 def _module_files(distribution: str) -> set[str]:
     """The real paths of the Python files of the first ``distribution`` on ``sys.path``."""
-    for dist in md.distributions():
-        if canonicalize_name(dist.metadata["Name"] or "") == distribution:
-            return {
-                os.path.realpath(str(dist.locate_file(f)))
-                for f in dist.files or ()
-                if f.suffix == ".py"
-            }
-    return set()
+    dist = find_distribution(distribution)
+    if dist is None:
+        return set()
+    files = dist.files or ()
+    return {os.path.realpath(str(dist.locate_file(f))) for f in files if f.suffix == ".py"}
 
 
 def _purge(files: set[str], location: Path | None) -> list[str]:

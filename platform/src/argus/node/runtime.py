@@ -7,7 +7,6 @@ stream; the event bus; the host lifecycle hooks. Components start in order
 
 from __future__ import annotations
 
-import importlib.metadata as md
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +19,7 @@ from pydantic import ValidationError
 
 from argus import __version__
 from argus.kernel import Kernel, PluginRecord, PluginStatus
+from argus.kernel.discovery import find_distribution
 from argus.node.config import DeviceSection, NodeConfig, StorageSection
 from argus.node.drivers import DriverTable
 from argus.node.events import EventBus
@@ -378,10 +378,9 @@ class Node:
         """Whether the running or the new version provides a kind a node cannot swap live."""
         groups = {g for r in running for g in r.groups}
         if new is not None:
-            wanted = canonicalize_name(distribution)
-            for dist in md.distributions(path=[str(new)]):
-                if canonicalize_name(dist.metadata["Name"] or "") == wanted:
-                    groups |= {ep.group for ep in dist.entry_points}
+            dist = find_distribution(canonicalize_name(distribution), [str(new)])
+            if dist is not None:
+                groups |= {ep.group for ep in dist.entry_points}
         return bool(groups & NOT_LIVE_GROUPS)
 
     def _worker(
