@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
-from argus_sdk._errors import ArgusError
+from argus_sdk._errors import ArgusError, DeviceUnavailable
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class ConformanceFailure(AssertionError):
@@ -47,3 +48,17 @@ def sdk_call(what: str, call: Callable[[], T]) -> T:
             f"{what} raised {type(exc).__name__}({exc}): a driver translates every failure "
             "into the SDK's errors (DeviceUnavailable, Unsupported, InvalidRequest …)"
         )
+
+
+class _Readable(Protocol[T_co]):
+    def read(self, timeout: float, /) -> T_co: ...
+
+
+def healthy_read(source: _Readable[T], timeout: float, where: str) -> T:
+    """``source.read(timeout)`` on a healthy device: any exception fails naming it."""
+    try:
+        return source.read(timeout)
+    except DeviceUnavailable as exc:
+        fail(f"{where}: read() raised DeviceUnavailable({exc}) on a healthy device")
+    except Exception as exc:  # noqa: BLE001 - reported to the developer, with its type
+        fail(f"{where}: read() raised {type(exc).__name__}({exc})")

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from argus_sdk._drivers import MetadataDriver, MetadataSource
-from argus_sdk._errors import DeviceUnavailable, InvalidRequest
+from argus_sdk._errors import InvalidRequest
 from argus_sdk._media import MetadataRecord
+from argus_sdk.conformance._camera import WALL_TIME_SLACK
 from argus_sdk.conformance._device import DeviceUnderTest
-from argus_sdk.conformance._failures import expect_error, fail, require, sdk_call
+from argus_sdk.conformance._failures import expect_error, healthy_read, require, sdk_call
 from argus_sdk.conformance._resources import Snapshot, leaks_after
 
 #: How many records of each source the record check reads (fewer if none come in time).
@@ -51,7 +52,7 @@ def check_records(device: DeviceUnderTest, driver: MetadataDriver, source: str) 
     deadline = time.monotonic() + device.keyframe_timeout
     try:
         while len(records) < RECORDS and time.monotonic() < deadline:
-            record = _read(opened, where)
+            record = healthy_read(opened, 0.5, where)
             if record is not None:
                 _check_record(record, source, device, where)
                 records.append(record)
@@ -65,15 +66,6 @@ def check_records(device: DeviceUnderTest, driver: MetadataDriver, source: str) 
             f"{where}: wall_time went back from {prev.wall_time} to {cur.wall_time}",
         )
     return f"{where}: {len(records)} record(s) well-formed"
-
-
-def _read(opened: MetadataSource, where: str) -> MetadataRecord | None:
-    try:
-        return opened.read(0.5)
-    except DeviceUnavailable as exc:
-        fail(f"{where}: read() raised DeviceUnavailable({exc}) on a healthy device")
-    except Exception as exc:  # noqa: BLE001 - reported to the developer, with its type
-        fail(f"{where}: read() raised {type(exc).__name__}({exc})")
 
 
 def _check_record(record: Any, source: str, device: DeviceUnderTest, where: str) -> None:
@@ -93,7 +85,7 @@ def _check_record(record: Any, source: str, device: DeviceUnderTest, where: str)
     )
     now = device.clock.now()
     require(
-        abs(record.wall_time - now) < 86_400,
+        abs(record.wall_time - now) < WALL_TIME_SLACK,
         f"{where}: wall_time {record.wall_time} is not UTC seconds near the clock's {now}",
     )
 

@@ -8,9 +8,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from argus_sdk._device import DeviceDescription
-from argus_sdk._errors import DeviceUnavailable
 from argus_sdk._media import ChannelKind, PacketSource, StreamPacket, TrackDescription
-from argus_sdk.conformance._failures import fail, require, sdk_call
+from argus_sdk.conformance._failures import fail, healthy_read, require, sdk_call
 
 ANNEX_B = (b"\x00\x00\x01", b"\x00\x00\x00\x01")
 
@@ -38,12 +37,7 @@ def opened(driver: Any, channel: int, stream: str) -> Iterator[PacketSource]:
 def next_packet(source: PacketSource, deadline: float, where: str) -> StreamPacket | None:
     """The next packet, or ``None`` when ``deadline`` (``time.monotonic``) passes first."""
     while (left := deadline - time.monotonic()) > 0:
-        try:
-            packet = source.read(min(left, 1.0))
-        except DeviceUnavailable as exc:
-            fail(f"{where}: read() raised DeviceUnavailable({exc}) on a healthy device")
-        except Exception as exc:  # noqa: BLE001 - reported to the developer, with its type
-            fail(f"{where}: read() raised {type(exc).__name__}({exc})")
+        packet = healthy_read(source, min(left, 1.0), where)
         if packet is not None:
             require(
                 isinstance(packet, StreamPacket),
