@@ -492,20 +492,14 @@ def check_io(device: DeviceUnderTest, driver: CameraDriver, desc: DeviceDescript
     for port in desc.outputs:
         _check_output(device, driver, port)
     unknown = "argus-conformance-no-such-port"
-    if desc.outputs:
-        expect_error(
-            InvalidRequest,
-            f"set_output({unknown!r}, True)",
-            lambda: driver.set_output(unknown, True),
-            "for a port describe() does not declare",
-        )
-    else:
-        expect_error(
-            Unsupported,
-            f"set_output({unknown!r}, True)",
-            lambda: driver.set_output(unknown, True),
-            "because describe() declares no output",
-        )
+    error, why = (
+        (InvalidRequest, "for a port describe() does not declare")
+        if desc.outputs
+        else (Unsupported, "because describe() declares no output")
+    )
+    expect_error(
+        error, f"set_output({unknown!r}, True)", lambda: driver.set_output(unknown, True), why
+    )
     serial = _check_serial(driver, desc)
     return f"{len(inputs)} input(s), {len(desc.outputs)} output(s){serial}"
 
