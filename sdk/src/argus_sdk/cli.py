@@ -108,15 +108,16 @@ def check_file(
     state = "none" if signature is None else "unchecked"
     try:
         info = inspect_package(path)
-        state = "invalid" if signature is not None else state
+        if signature is not None:
+            state = "invalid"
         if keys is not None:
             vendor = check_signature(path, signature, keys, required=require_signature)
-            state = "none" if signature is None else "verified"
         else:
             vendor = ""
             if signature is not None and len(signature) != SIGNATURE_SIZE:
                 verify_signature(path, signature, {})  # refuses it for its size
-            state = "none" if signature is None else "unverified"
+        if signature is not None:
+            state = "verified" if keys is not None else "unverified"
     except PackageRefused as exc:
         return CheckResult(path, None, str(exc).removeprefix(f"{path.name}: "), state, "")
     return CheckResult(path, info, "", state, vendor)
