@@ -335,13 +335,12 @@ def _check_wheels(
     accepted: frozenset[Tag],
     spotter: bool = False,
 ) -> list[_Wheel]:
-    """Check every wheel; the plugin's own first in the result.
+    """Check every wheel; the plugin's own first in the result. ``project`` and
+    ``version`` were checked already (by :meth:`PluginStore.path`).
 
     :raises PackageRefused: a wheel fails the package checks.
     :raises StoreError: the wheels do not make ``project`` ``version`` for this node.
     """
-    _check_project(project)
-    _check_version(str(version))
     checked: list[_Wheel] = []
     plugin: _Wheel | None = None
     for path in wheels:
@@ -367,7 +366,7 @@ def _check_wheels(
     names = [w.name for w in checked]
     if len(set(names)) != len(names) or project in names:
         raise StoreError("two wheels of the same project")
-    if names and set(names) & {"argus", "argus-sdk"}:
+    if set(names) & {"argus", "argus-sdk"}:
         raise StoreError("a plugin cannot ship the platform or the SDK")
     return [plugin, *checked]
 
