@@ -327,9 +327,9 @@ def _explain_version(
     """Rollback or mix-and-match, from the served metadata and what was trusted."""
     version = served.signed.version
     before: int | None = getattr(trusted, role, None)
+    if before is not None and version < before:
+        return f"rollback: {role} version {version} is older than the trusted version {before}"
     if expected is not None and version != expected:
-        if before is not None and version < before:
-            return f"rollback: {role} version {version} is older than the trusted version {before}"
         if role == "root":
             return f"the master served root version {version} as version {expected}"
         above = "timestamp" if role == "snapshot" else "snapshot"
@@ -337,8 +337,6 @@ def _explain_version(
             f"mix-and-match: the master served {role} version {version} where the signed "
             f"{above} metadata names version {expected}"
         )
-    if before is not None and version < before:
-        return f"rollback: {role} version {version} is older than the trusted version {before}"
     if isinstance(served.signed, Timestamp) and trusted.snapshot is not None:
         named = served.signed.snapshot_meta.version
         if named < trusted.snapshot:
