@@ -99,26 +99,19 @@ def _read_until(fd: int, size: int, timeout: float) -> bytes:
     return data
 
 
-def test_command_line_emulator_over_a_pty(pty: Pty) -> None:
-    """``python -m argus_driver_pelco.emulator`` on the pty's slave; the test is the bus."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "argus_driver_pelco.emulator",
-            "--port",
-            pty.path,
-            "--protocol",
-            "d",
-            "--address",
-            "1",
-            "--address",
-            "2",
-        ],
+def _emulator_process(pty: Pty, *args: str) -> subprocess.Popen[str]:
+    """``python -m argus_driver_pelco.emulator --port <the pty's slave> *args``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "argus_driver_pelco.emulator", "--port", pty.path, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_command_line_emulator_over_a_pty(pty: Pty) -> None:
+    """``python -m argus_driver_pelco.emulator`` on the pty's slave; the test is the bus."""
+    proc = _emulator_process(pty, "--protocol", "d", "--address", "1", "--address", "2")
     try:
         assert proc.stdout is not None
         assert "emulating Pelco-D domes 1, 2" in proc.stdout.readline()
@@ -139,22 +132,7 @@ def test_command_line_emulator_over_a_pty(pty: Pty) -> None:
 
 
 def test_command_line_emulator_speaks_pelco_p(pty: Pty) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "argus_driver_pelco.emulator",
-            "--port",
-            pty.path,
-            "--protocol",
-            "p",
-            "--address",
-            "3",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _emulator_process(pty, "--protocol", "p", "--address", "3")
     try:
         assert proc.stdout is not None
         assert "emulating Pelco-P domes 3" in proc.stdout.readline()
@@ -177,12 +155,7 @@ def test_command_line_emulator_speaks_pelco_p(pty: Pty) -> None:
 
 
 def test_command_line_emulator_exits_when_its_port_goes_away(pty: Pty) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "argus_driver_pelco.emulator", "--port", pty.path],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _emulator_process(pty)
     try:
         assert proc.stdout is not None
         assert "emulating" in proc.stdout.readline()
