@@ -84,26 +84,10 @@ def big_driver_wheel(folder: Path, version: str) -> Path:
 def test_rollouts_reach_real_nodes_by_platform_and_survive_bad_packages_and_kills(
     tmp_path: Path,
 ) -> None:
-    mport = free_port()
-    (tmp_path / "master.toml").write_text(
-        f'[master]\nid = "m1"\ndata_dir = "{tmp_path / "master"}"\nlisten = "127.0.0.1:{mport}"\n'
-    )
     cluster = Cluster(tmp_path, ignore=(httpx.TransportError, OSError, KeyError, StopIteration))
-    cluster.run(
-        "master",
-        ["master", "run", "-c", str(tmp_path / "master.toml")],
-        ARGUS_ADMIN_PASSWORD=PASSWORD,
-    )
     try:
-        url = f"http://127.0.0.1:{mport}"
-        api = httpx.Client(base_url=f"{url}/api/v1", timeout=30)
-        session = cluster.wait(
-            lambda: api.post("/login", json={"username": "admin", "password": PASSWORD}).json()[
-                "session"
-            ],
-            "the master",
-        )
-        admin = {"Authorization": f"Bearer {session}"}
+        master = cluster.master(PASSWORD)
+        url, mport, api, admin = master.url, master.port, master.api, master.admin
         cli = tmp_path / "cli"
         ok(argus(cli, "login", "--master", url, ARGUS_PASSWORD=PASSWORD))
 

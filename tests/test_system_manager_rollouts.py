@@ -60,24 +60,10 @@ class System:
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     root = tmp_path_factory.mktemp("rollouts")
-    mport = free_port()
-    (root / "master.toml").write_text(
-        f'[master]\nid = "m1"\ndata_dir = "{root / "master"}"\nlisten = "127.0.0.1:{mport}"\n'
-    )
     cluster = Cluster(root, ignore=(httpx.TransportError, OSError, KeyError, StopIteration))
-    cluster.run(
-        "master", ["master", "run", "-c", str(root / "master.toml")], ARGUS_ADMIN_PASSWORD=PASSWORD
-    )
     try:
-        url = f"http://127.0.0.1:{mport}"
-        api = httpx.Client(base_url=f"{url}/api/v1", timeout=30)
-        session = cluster.wait(
-            lambda: api.post("/login", json={"username": "admin", "password": PASSWORD}).json()[
-                "session"
-            ],
-            "the master",
-        )
-        admin = {"Authorization": f"Bearer {session}"}
+        master = cluster.master(PASSWORD)
+        url, mport, api, admin = master.url, master.port, master.api, master.admin
         procs, ports = {}, {}
         for name, devices in (
             (

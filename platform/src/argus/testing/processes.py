@@ -12,8 +12,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+
+import httpx
+
+from argus.testing.databases import free_port
 
 T = TypeVar("T")
 
@@ -88,6 +93,17 @@ def wait_for(
         time.sleep(interval)
 
 
+@dataclass(frozen=True)
+class RunningMaster:
+    """A master a :class:`Cluster` started: where it listens, an API client on
+    ``<url>/api/v1``, and an administrator's session headers."""
+
+    url: str
+    port: int
+    api: httpx.Client
+    admin: dict[str, str]
+
+
 class Cluster:
     """The ``argus`` processes of one test: each with its log in ``root``; a wait fails at
     once when any of them has exited (unless it was stopped through :meth:`stop`)."""
@@ -102,6 +118,30 @@ class Cluster:
         proc = ArgusProcess(args, self.root / f"{name}.log", env=env, append=append)
         self.procs.append(proc)
         return proc
+
+    def master(self, password: str, *, master_id: str = "m1", extra: str = "") -> RunningMaster:
+        """Start ``argus master run`` on a free loopback port with its data in
+        ``<root>/master`` (``extra``: more ``[master]`` TOML lines) and log in as ``admin``
+        with ``password``."""
+        port = free_port()
+        config = self.root / "master.toml"
+        config.write_text(
+            f'[master]\nid = "{master_id}"\ndata_dir = "{self.root / "master"}"\n'
+            f'listen = "127.0.0.1:{port}"\n{extra}'
+        )
+        self.run("master", ["master", "run", "-c", str(config)], ARGUS_ADMIN_PASSWORD=password)
+        url = f"http://127.0.0.1:{port}"
+        api = httpx.Client(base_url=f"{url}/api/v1", timeout=30)
+        login = {"username": "admin", "password": password}
+        session: str = wait_for(
+            lambda: api.post("/login", json=login).json()["session"],
+            "the master",
+            self.procs,
+            timeout=90,
+            interval=0.3,
+            ignore=(httpx.TransportError, KeyError),
+        )
+        return RunningMaster(url, port, api, {"Authorization": f"Bearer {session}"})
 
     def stop(self, proc: ArgusProcess, sig: int = signal.SIGTERM) -> int:
         """Stop one process by PID (SIGKILL to simulate a crash); its exit status."""
