@@ -152,10 +152,13 @@ class Kernel:
         ours = [
             c for c in find_candidates(self._groups) if canonicalize_name(c.distribution) == wanted
         ]
+        accepted: list[Candidate] = []
         refused: list[PluginRecord] = []
         for cand in ours:
             other = self._records.get(cand.name)
-            if other is not None:  # the running owner keeps the name
+            if other is None:
+                accepted.append(cand)
+            else:  # the running owner keeps the name
                 record = self._new_record(cand)
                 record.status = PluginStatus.QUARANTINED
                 record.reason = (
@@ -164,7 +167,6 @@ class Kernel:
                 )
                 log.warning("plugin %s of %s refused: %s", cand.name, distribution, record.reason)
                 refused.append(record)
-        accepted = [c for c in ours if c.name not in self._records]
         self._load_plan(self._judge(accepted))
         names = {c.name for c in accepted}
         records = [r for r in self._records.values() if r.name in names] + refused
