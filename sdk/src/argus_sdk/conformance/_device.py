@@ -85,7 +85,9 @@ class DeviceUnderTest:
         return plugin_module_of(self.driver_type())
 
     def validated_settings(self) -> BaseModel:
-        model = self.driver_type().settings
+        return self._validated(self.driver_type().settings)
+
+    def _validated(self, model: type[BaseModel]) -> BaseModel:
         if isinstance(self.settings, model):
             return self.settings
         values = (
@@ -113,13 +115,13 @@ class DeviceUnderTest:
 
     def open(self, folder: Path) -> Any:
         """Open the driver for this device (a camera, encoder or metadata driver)."""
-        dtype = self.driver_type()
-        return dtype.open(self.validated_settings(), self.context(folder))
+        dtype = self.driver_type()  # resolved once: by name it loads every driver plugin
+        return dtype.open(self._validated(dtype.settings), self.context(folder))
 
 
 def resolve_driver(driver: str | DriverType) -> DriverType:
     """The driver type named by ``driver`` (see :attr:`DeviceUnderTest.driver`)."""
-    if isinstance(driver, CameraDriverType | EncoderDriverType | MetadataDriverType):
+    if isinstance(driver, DriverType):
         return driver
     if ":" in driver:
         module, _, attribute = driver.partition(":")
@@ -129,7 +131,7 @@ def resolve_driver(driver: str | DriverType) -> DriverType:
             raise KitConfigurationError(f"cannot load driver {driver!r}: {exc}") from exc
         if callable(obj) and not isinstance(obj, type) and not hasattr(obj, "open"):
             obj = obj()
-        if isinstance(obj, CameraDriverType | EncoderDriverType | MetadataDriverType):
+        if isinstance(obj, DriverType):
             return obj
         raise KitConfigurationError(
             f"{driver!r} is a {type(obj).__name__}, not a CameraDriverType, "
