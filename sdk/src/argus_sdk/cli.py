@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from argus_sdk._version import __version__
 from argus_sdk.packages import PackageInfo, PackageRefused, inspect_package
+from argus_sdk.scaffold import KINDS, ScaffoldError, create
 from argus_sdk.signing import (
     SIGNATURE_SIZE,
     VENDOR_NAME,
@@ -43,8 +44,8 @@ from argus_sdk.signing import (
 from argus_sdk.variants import VariantError, declared_variants, make_variants
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-#: The kinds ``new`` makes, as ``argus_sdk.scaffold.KINDS`` names them (kept in step by a test).
-_KIND_NAMES = ("camera-driver", "encoder-driver", "metadata-driver", "storage", "analytics", "spi")
+#: The kinds ``new`` makes.
+_KIND_NAMES = tuple(KINDS)
 
 
 class UsageError(Exception):
@@ -191,8 +192,6 @@ def _keygen(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from argus_sdk.scaffold import KINDS, ScaffoldError, create
-
     parent: Path = args.dir
     if not parent.is_dir():
         raise UsageError(f"{parent}: no such folder")
