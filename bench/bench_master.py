@@ -44,9 +44,7 @@ import json
 import multiprocessing
 import multiprocessing.synchronize
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -57,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from benchlib import cpu_seconds, quantile, workdir
 
 from argus import __version__
 from argus.master.config import MasterConfig, MasterSection
@@ -69,7 +68,6 @@ from argus.master.services.secrets import CredentialVault
 from argus.testing import ArgusProcess, free_port, wait_for
 from argus.testing.databases import PostgresServer, postgres_missing
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 PASSWORD = "bench-Password-4711"
 NODES_PER_SITE = 10
 SITE_RIGHTS = (Right.LIVE, Right.PLAYBACK, Right.EXPORT)
@@ -86,18 +84,11 @@ NODE_ADDRESS = "http://127.0.0.1:9"
 # --- Measuring --------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process so far (its children not included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
 def tree_cpu_seconds(root: int) -> float:
     """CPU of ``root``, of its children that have exited (and were waited for) and of its
     living children: a PostgreSQL postmaster and its backends, also those that end
     meanwhile."""
-    fields = Path(f"/proc/{root}/stat").read_text().rsplit(")", 1)[1].split()
-    total = sum(int(x) for x in fields[11:15]) / CLK_TCK
+    total = cpu_seconds(root, children=True)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -108,11 +99,6 @@ def tree_cpu_seconds(root: int) -> float:
         except (OSError, ValueError):  # ended meanwhile
             continue
     return total
-
-
-def quantile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[int(q * (len(ordered) - 1))] if ordered else float("nan")
 
 
 def ms(values: Sequence[float]) -> str:
@@ -694,23 +680,13 @@ def login_runs(master: RunningMaster, count: int) -> None:
         report_timed(f"{path} operator", runs[call, "operator"], runs[call, "nobody"])
 
 
-@contextmanager
-def workdir(keep: bool) -> Iterator[Path]:
-    """A new temporary directory, deleted at the end unless ``keep``."""
-    path = Path(tempfile.mkdtemp(prefix="argus-bench-master-"))
-    try:
-        yield path
-    finally:
-        if keep:
-            print(f"work directory kept: {path}")
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-
-
 def bench(name: str, database: str | None, db_pid: int, args: argparse.Namespace) -> None:
     shape = Shape(args.nodes, args.cameras_per_node, args.disks_per_node)
     print(f"\n==== master on {name} ====")
-    with workdir(args.keep) as work, running_master(work, database, shape) as master:
+    with (
+        workdir("argus-bench-master-", args.keep) as work,
+        running_master(work, database, shape) as master,
+    ):
         if args.seconds > 0:
             heartbeat_runs(master, shape, db_pid, args)
         if args.logins > 0:

@@ -27,17 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import cpu_seconds
+
 from argus.testing import free_port
 from argus.testing.rtsp import RtspServer, rtsp_peer_missing
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 MOUNT = "/h264-1080p"
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its waited-for children so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / CLK_TCK
 
 
 #: Between two runs: GStreamer's shared media is torn down when its last client leaves,
@@ -48,9 +43,9 @@ SETTLE = 5.0
 def measure(pids: list[int], warmup: float, seconds: float) -> tuple[float, float]:
     """(CPU seconds used by ``pids`` during the window, window length)."""
     time.sleep(warmup)
-    before, t0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
+    before, t0 = sum(cpu_seconds(p, children=True) for p in pids), time.monotonic()
     time.sleep(seconds)
-    return sum(cpu_seconds(p) for p in pids) - before, time.monotonic() - t0
+    return sum(cpu_seconds(p, children=True) for p in pids) - before, time.monotonic() - t0
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:

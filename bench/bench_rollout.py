@@ -50,7 +50,6 @@ import os
 import random
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -61,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from benchlib import cpu_seconds, quantile, workdir
 
 from argus import __version__
 from argus.master.runtime import ADMIN_PASSWORD_ENV
@@ -79,7 +79,6 @@ from argus.testing import ArgusProcess, free_port, wait_for
 from argus_sdk import API_VERSION
 from argus_sdk.testing import make_wheel
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 PASSWORD = "bench-Password-4711"
 PROJECT = "argus-bench-payload"
 MODULE = "argus_bench_payload"
@@ -98,17 +97,6 @@ BLOB = 250_000  # bytes of one data file of the payload wheel
 
 
 # --- Measuring --------------------------------------------------------------------------
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process so far (its children not included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def quantile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[int(q * (len(ordered) - 1))] if ordered else float("nan")
 
 
 class CpuSampler:
@@ -770,7 +758,7 @@ def load_average() -> str:
 
 def bench(agents: int, args: argparse.Namespace) -> Result:
     print(f"\n==== {agents} agents (load average {load_average()}) ====")
-    with workdir(args.keep) as work, running_master(work) as master:
+    with workdir("argus-bench-rollout-", args.keep) as work, running_master(work) as master:
         wheel = payload_wheel(work / "wheel", args.package_mb)
         package = admit(master, wheel)
         print(f"admitted {wheel.name}: {package['size']:,} bytes (POST /api/v1/packages)")
@@ -979,19 +967,6 @@ def table(results: Sequence[Result]) -> None:
     print(" " * width + " | " + " | ".join(c.rjust(cell) for c in cols))
     for name, cells in rows:
         print(name.ljust(width) + " | " + " | ".join(c.rjust(cell) for c in cells))
-
-
-@contextmanager
-def workdir(keep: bool) -> Iterator[Path]:
-    """A new temporary directory, deleted at the end unless ``keep``."""
-    path = Path(tempfile.mkdtemp(prefix="argus-bench-rollout-"))
-    try:
-        yield path
-    finally:
-        if keep:
-            print(f"work directory kept: {path}")
-        else:
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

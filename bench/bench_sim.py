@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import os
 import re
 import shutil
 import statistics
@@ -27,6 +26,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from benchlib import cpu_seconds
 
 from argus_driver_sim.clip import ClipStore, VideoKey
 from argus_driver_sim.const import PROFILES, ProfileName
@@ -152,13 +153,6 @@ def write_annexb(cache_dir: Path, path: Path, seconds: float) -> int:
     return len(clip)
 
 
-def proc_cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, from /proc/<pid>/stat."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run_reference(count: int, seconds: float, clip: Path, workdir: Path) -> dict[str, float]:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
@@ -174,10 +168,10 @@ def run_reference(count: int, seconds: float, clip: Path, workdir: Path) -> dict
             procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err))
     try:
         time.sleep(WARMUP_SECONDS)
-        start = [proc_cpu_seconds(p.pid) for p in procs]
+        start = [cpu_seconds(p.pid) for p in procs]
         wall0 = time.monotonic()
         time.sleep(seconds)
-        end = [proc_cpu_seconds(p.pid) for p in procs]
+        end = [cpu_seconds(p.pid) for p in procs]
         wall = time.monotonic() - wall0
     finally:
         stop_all(procs)
