@@ -177,12 +177,21 @@ class PluginStore:
         log.info("plugin store: installed %s %s", project, version)
         return target
 
-    def _same_install(self, target: Path, plugin: _Wheel) -> None:
+    def plugin_wheel(self, project: str, version: str) -> tuple[str, str]:
+        """The file name and SHA-256 of the plugin wheel an installed version was made from.
+
+        :raises StoreError: not installed, or its marker is unreadable.
+        """
+        target = self.path(project, version)
         try:
             marker = json.loads((target / MARKER).read_text())
-            sha = marker["wheels"][0]["sha256"]
+            wheel = marker["wheels"][0]
+            return str(wheel["file"]), str(wheel["sha256"])
         except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
             raise StoreError(f"{target.name} of {target.parent.name}: unreadable {MARKER}") from exc
+
+    def _same_install(self, target: Path, plugin: _Wheel) -> None:
+        _file, sha = self.plugin_wheel(target.parent.name, target.name)
         if sha != plugin.sha256:
             raise StoreError(
                 f"{plugin.name} {plugin.version} is already installed from a different "

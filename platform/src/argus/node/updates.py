@@ -26,7 +26,6 @@ master no longer lists is deactivated and removed from the store.
 from __future__ import annotations
 
 import importlib.metadata as md
-import json
 import logging
 import shutil
 import sys
@@ -40,7 +39,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from argus.kernel import PluginStatus
-from argus.node.plugins import MARKER, StoreError
+from argus.node.plugins import StoreError
 from argus.node.runtime import Node, PluginReloadReport
 from argus.protocol import DesiredPlugin, PluginReport, PluginState
 from argus.repository import PackageUpdater, RepositoryError
@@ -322,9 +321,8 @@ class PluginUpdates:
         return report
 
     def _active_target(self, project: str, version: str) -> str:
-        """The repository target an active version came from (its store marker), or ''."""
+        """The repository target an active version came from, or '' when unknown."""
         try:
-            marker = json.loads((self._store.path(project, version) / MARKER).read_text())
-            return f"{project}/{version}/{marker['wheels'][0]['file']}"
-        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            return f"{project}/{version}/{self._store.plugin_wheel(project, version)[0]}"
+        except StoreError:
             return ""
