@@ -76,6 +76,11 @@ def make_variants(wheel: Path, variants: Mapping[str, Path], out: Path) -> list[
             f"{wheel.name} is built for a platform already; variants start from a pure wheel"
         )
     pythons = sorted({f"{t.interpreter}-{t.abi}" for t in tags})
+    # The same for every variant: <name>-<version>[-<build>]-<pythons>-<abis>
+    build_part = f"-{build[0]}{build[1]}" if build else ""
+    python_part = ".".join(sorted({t.interpreter for t in tags}))
+    abi_part = ".".join(sorted({t.abi for t in tags}))
+    stem = f"{wheel.name.split('-')[0]}-{version}{build_part}-{python_part}-{abi_part}"
     with zipfile.ZipFile(wheel) as archive:
         members = {i.filename: archive.read(i) for i in archive.infolist() if not i.is_dir()}
     info_dir = next(n.split("/")[0] for n in members if n.split("/")[0].endswith(".dist-info"))
@@ -92,13 +97,7 @@ def make_variants(wheel: Path, variants: Mapping[str, Path], out: Path) -> list[
         variant_tags = [f"{p}-{platform}" for p in pythons]
         files[f"{info_dir}/WHEEL"] = _wheel_file(files[f"{info_dir}/WHEEL"], variant_tags)
         files[f"{info_dir}/RECORD"] = _record(files, f"{info_dir}/RECORD")
-        build_part = f"-{build[0]}{build[1]}" if build else ""
-        python_part = ".".join(sorted({p.split("-")[0] for p in pythons}))
-        abi_part = ".".join(sorted({p.split("-")[1] for p in pythons}))
-        target = out / (
-            f"{wheel.name.split('-')[0]}-{version}{build_part}-{python_part}-{abi_part}"
-            f"-{platform}.whl"
-        )
+        target = out / f"{stem}-{platform}.whl"
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
             for member in sorted(files, key=lambda m: (m.startswith(info_dir), m)):
                 archive.writestr(member, files[member])
