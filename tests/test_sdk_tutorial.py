@@ -30,10 +30,8 @@ import secrets
 import signal
 import subprocess
 import sys
-import sysconfig
 import threading
 import time
-import venv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +40,7 @@ import httpx
 import pytest
 
 from argus.testing import free_port
+from argus_sdk.testing import dev_venv
 
 TUTORIAL = Path(__file__).parents[1] / "docs" / "sdk" / "tutorial.md"
 _BLOCK = re.compile(
@@ -80,17 +79,7 @@ def tutorial_blocks() -> list[Block]:
 def make_env(folder: Path, scripts: tuple[str, ...]) -> None:
     """A virtualenv that sees the dev venv's packages beneath its own, with ``scripts``
     (the dev venv's console scripts, run by this environment's python)."""
-    venv.EnvBuilder(with_pip=False).create(folder)
-    python = folder / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
-    dev = sysconfig.get_paths()["purelib"]
-    (Path(site) / "argus-dev.pth").write_text(f"import site; site.addsitedir({dev!r})\n")
+    python = dev_venv(folder)
     dev_bin = Path(sys.executable).parent
     for name in scripts:
         body = (dev_bin / name).read_text().split("\n", 1)[1]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import subprocess
+import sysconfig
 import threading
+import venv
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -105,3 +108,25 @@ def make_wheel(
         if extra is not None:
             extra(archive)
     return path
+
+
+def dev_venv(folder: Path) -> Path:
+    """A virtualenv in ``folder`` that sees this Python's packages beneath its own; its python.
+
+    It has no pip and no packages of its own: a ``.pth`` file adds this environment's
+    site-packages (with their own ``.pth`` files, so editable installs too), and this
+    environment's pip, run by its python, installs a project into it without build
+    isolation or downloads. For tests that install generated projects.
+    """
+    venv.EnvBuilder(with_pip=False).create(folder)
+    python = folder / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    here = sysconfig.get_paths()["purelib"]
+    (Path(site) / "argus-dev.pth").write_text(f"import site; site.addsitedir({here!r})\n")
+    return python
