@@ -200,6 +200,14 @@ def _read(archive: zipfile.ZipFile, member: str, limit: int = 1 << 22) -> bytes:
         raise PackageRefused(f"{member}: damaged ({exc})") from exc
 
 
+def record_of(archive: zipfile.ZipFile, info_dir: str) -> dict[str, tuple[str, int]]:
+    """A wheel's RECORD: member → (urlsafe-base64 SHA-256 without padding, size).
+
+    :raises PackageRefused: a line without a sha256 hash and size.
+    """
+    return _record(archive, info_dir)
+
+
 def _record(archive: zipfile.ZipFile, info_dir: str) -> dict[str, tuple[str, int]]:
     """RECORD: member → (urlsafe-base64 SHA-256 without padding, size)."""
     _read(archive, f"{info_dir}/WHEEL")

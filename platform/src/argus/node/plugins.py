@@ -24,9 +24,7 @@ methods are thread-safe within it.
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
-import io
 import json
 import logging
 import os
@@ -51,6 +49,7 @@ from argus_sdk.packages import (
     PackageRefused,
     dist_info_dir,
     inspect_package,
+    record_of,
 )
 
 log = logging.getLogger("argus.node.plugins")
@@ -406,7 +405,7 @@ def _unpack(wheel: _Wheel, into: Path, written: set[str]) -> None:
     with zipfile.ZipFile(wheel.path) as archive:
         info_dir = dist_info_dir(archive, wheel.name, wheel.version)
         data_dir = info_dir.removesuffix(".dist-info") + ".data"
-        hashes = _record_hashes(archive.read(f"{info_dir}/RECORD"))
+        hashes = {member: sha for member, (sha, _size) in record_of(archive, info_dir).items()}
         for member in archive.infolist():
             if member.is_dir():
                 continue
@@ -426,14 +425,6 @@ def _unpack(wheel: _Wheel, into: Path, written: set[str]) -> None:
                 raise StoreError(f"{wheel.path.name}: {member.filename} leaves the package")
             target.parent.mkdir(parents=True, exist_ok=True)
             _extract(archive, member, target, hashes.get(member.filename))
-
-
-def _record_hashes(record: bytes) -> dict[str, str]:
-    hashes: dict[str, str] = {}
-    for row in csv.reader(io.StringIO(record.decode("utf-8"))):
-        if len(row) >= 2 and row[1].startswith("sha256="):
-            hashes[row[0]] = row[1].removeprefix("sha256=")
-    return hashes
 
 
 def _extract(
